@@ -1,0 +1,5 @@
+// Package session owns console sessions: their lifecycle (active,
+// disconnected, closed), per-user caps, idle timeouts with a warning,
+// disconnect and reconnect with a bounded output buffer, the registry
+// (memory or Redis) and the admin actions (list, reset, logoff, message).
+package session
