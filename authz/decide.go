@@ -1,0 +1,341 @@
+package authz
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// ErrInvalidRules marks a denial where no rule matched and at least one rule
+// could not be evaluated (PSWA's "invalid rules" case, event 267).
+var ErrInvalidRules = errors.New("access denied: no rule matched and some rules could not be evaluated")
+
+// Outcome is what one rule says about one request.
+type Outcome int
+
+// The outcomes of one rule.
+const (
+	NoMatch Outcome = iota // at least one part does not match
+	Match                  // all three parts match
+	Invalid                // the rule cannot be evaluated (a SID with no SID to compare)
+)
+
+// String returns "no match", "match" or "invalid".
+func (o Outcome) String() string {
+	return [...]string{"no match", "match", "invalid"}[o]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// Reason is the verdict of one rule with a human-readable explanation, e.g.
+// "rule 4: user matches via group EXAMPLE\helpdesk; computer 'srv1' ≠ 'srv2.example.test'".
+type Reason struct {
+	Rule    Rule    `json:"rule"`
+	Outcome Outcome `json:"outcome"`
+	Text    string  `json:"text"`
+}
+
+// Decision is the answer to one Request.
+type Decision struct {
+	// Allowed is true when at least one rule matched.
+	Allowed bool `json:"allowed"`
+	// Matched lists every matching rule, by Id.
+	Matched []Rule `json:"matched"`
+	// Invalid lists the rules that could not be evaluated, with why.
+	Invalid []Reason `json:"invalid,omitempty"`
+	// Reasons has one entry per rule, by Id; only Explain fills it.
+	Reasons []Reason `json:"reasons,omitempty"`
+}
+
+// Err returns nil when allowed, ErrInvalidRules when denied with invalid
+// rules present, and nil otherwise (a plain denial is not an error).
+func (d Decision) Err() error {
+	if !d.Allowed && len(d.Invalid) > 0 {
+		return ErrInvalidRules
+	}
+	return nil
+}
+
+// Decide evaluates req against the rules using the indexes: only rules that
+// name the caller, one of its groups, or everyone are examined.
+func (p *Policy) Decide(req Request) Decision {
+	q := p.prepare(&req)
+	var d Decision
+	eval := func(i int32) {
+		o, text := p.eval(int(i), q, false)
+		p.record(&d, int(i), o, text)
+	}
+	if req.AnyUser {
+		for i := range p.rules {
+			eval(int32(i))
+		}
+		return d.finish()
+	}
+	for _, i := range p.allUsers {
+		eval(i)
+	}
+	for _, k := range q.user {
+		for _, i := range p.byUser[k] {
+			eval(i)
+		}
+	}
+	seen := map[string]bool{}
+	for _, g := range q.groups {
+		for _, k := range g.keys {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			for _, i := range p.byGroup[k] {
+				eval(i)
+			}
+		}
+	}
+	if q.userSIDUnknown {
+		p.evalUnknown(&d, q, p.sidUsers)
+	}
+	if q.groupSIDUnknown {
+		p.evalUnknown(&d, q, p.sidGroups)
+	}
+	return d.finish()
+}
+
+// evalUnknown evaluates SID rules that the index could not reach because the
+// caller's SIDs are unknown; they come out invalid (or no match).
+func (p *Policy) evalUnknown(d *Decision, q *prepared, idx []int32) {
+	for _, i := range idx {
+		o, text := p.eval(int(i), q, false)
+		p.record(d, int(i), o, text)
+	}
+}
+
+// Explain evaluates req against every rule and gives a reason for each.
+func (p *Policy) Explain(req Request) Decision {
+	q := p.prepare(&req)
+	var d Decision
+	for i := range p.rules {
+		o, text := p.eval(i, q, true)
+		p.record(&d, i, o, text)
+		d.Reasons = append(d.Reasons, Reason{Rule: p.rules[i], Outcome: o, Text: text})
+	}
+	return d.finish()
+}
+
+func (p *Policy) record(d *Decision, i int, o Outcome, text string) {
+	switch o {
+	case Match:
+		d.Matched = append(d.Matched, p.rules[i])
+	case Invalid:
+		d.Invalid = append(d.Invalid, Reason{Rule: p.rules[i], Outcome: o, Text: text})
+	}
+}
+
+func (d Decision) finish() Decision {
+	d.Allowed = len(d.Matched) > 0
+	byID := func(a, b Rule) int { return a.ID - b.ID }
+	slices.SortFunc(d.Matched, byID)
+	d.Matched = slices.CompactFunc(d.Matched, func(a, b Rule) bool { return a.ID == b.ID })
+	slices.SortFunc(d.Invalid, func(a, b Reason) int { return byID(a.Rule, b.Rule) })
+	d.Invalid = slices.CompactFunc(d.Invalid, func(a, b Reason) bool { return a.Rule.ID == b.Rule.ID })
+	return d
+}
+
+// eval is the per-rule verdict; text is only built when explain is set or the
+// rule is invalid.
+func (p *Policy) eval(i int, q *prepared, explain bool) (Outcome, string) {
+	r, c := &p.rules[i], &p.comp[i]
+	uo, ut := p.evalUser(r, c, q, explain)
+	do, dt := p.evalDest(r, c, q, explain)
+	co, ct := evalConfig(r, c, q, explain)
+	o := combine(uo, do, co)
+	if !explain && o != Invalid {
+		return o, ""
+	}
+	return o, fmt.Sprintf("rule %d: %s; %s; %s", r.ID, ut, dt, ct)
+}
+
+// combine: any NoMatch wins, then any Invalid, else Match.
+func combine(os ...Outcome) Outcome {
+	res := Match
+	for _, o := range os {
+		if o == NoMatch {
+			return NoMatch
+		}
+		if o == Invalid {
+			res = Invalid
+		}
+	}
+	return res
+}
+
+func (p *Policy) evalUser(r *Rule, c *compiled, q *prepared, explain bool) (Outcome, string) {
+	switch {
+	case q.anyUser:
+		return Match, "user ignored"
+	case r.UserType == UserAll:
+		return Match, "user * matches everyone"
+	case r.UserType == UserAccount:
+		if slices.Contains(q.user, c.user) {
+			return Match, fmt.Sprintf("user matches %s", r.User)
+		}
+		if c.userSID && q.userSIDUnknown {
+			return Invalid, fmt.Sprintf("user %s is a SID and the caller's SID is unknown", r.User)
+		}
+		if !explain {
+			return NoMatch, ""
+		}
+		return NoMatch, fmt.Sprintf("user '%s' ≠ '%s'", q.userName, r.User)
+	}
+	for _, g := range q.groups {
+		if slices.Contains(g.keys, c.user) {
+			return Match, fmt.Sprintf("user matches via group %s", g.name)
+		}
+	}
+	if c.userSID && q.groupSIDUnknown {
+		return Invalid, fmt.Sprintf("group %s is a SID and the caller's group SIDs are unknown", r.User)
+	}
+	if !explain {
+		return NoMatch, ""
+	}
+	return NoMatch, fmt.Sprintf("user '%s' is not in group %s", q.userName, r.User)
+}
+
+func (p *Policy) evalDest(r *Rule, c *compiled, q *prepared, explain bool) (Outcome, string) {
+	switch {
+	case q.anyTarget:
+		return Match, "computer ignored"
+	case r.DestinationType == DestinationAll:
+		return Match, "computer * matches every computer"
+	case r.DestinationType == DestinationComputer:
+		if slices.Contains(q.target, c.dest) {
+			return Match, fmt.Sprintf("computer '%s' matches %s", q.targetName, r.Destination)
+		}
+		if c.destSID && q.targetSIDUnknown {
+			return Invalid, fmt.Sprintf("computer %s is a SID and the target's SID is unknown", r.Destination)
+		}
+		if !explain {
+			return NoMatch, ""
+		}
+		return NoMatch, fmt.Sprintf("computer '%s' ≠ '%s'", q.targetName, r.Destination)
+	}
+	for _, g := range q.targetGroups {
+		if slices.Contains(g.keys, c.dest) {
+			return Match, fmt.Sprintf("computer '%s' matches via group %s", q.targetName, g.name)
+		}
+	}
+	if c.destSID && q.targetSIDUnknown {
+		return Invalid, fmt.Sprintf("computer group %s is a SID and the target's groups are unknown", r.Destination)
+	}
+	if !explain {
+		return NoMatch, ""
+	}
+	return NoMatch, fmt.Sprintf("computer '%s' is not in group %s", q.targetName, r.Destination)
+}
+
+func evalConfig(r *Rule, c *compiled, q *prepared, explain bool) (Outcome, string) {
+	switch {
+	case q.anyConfig:
+		return Match, "configuration ignored"
+	case c.cfg == Wildcard:
+		return Match, "configuration * matches every configuration"
+	case c.cfg == q.config:
+		return Match, fmt.Sprintf("configuration matches %s", configurationOf(r.ConfigurationName))
+	}
+	if !explain {
+		return NoMatch, ""
+	}
+	return NoMatch, fmt.Sprintf("configuration '%s' ≠ '%s'", q.configName, configurationOf(r.ConfigurationName))
+}
+
+// prepared is a Request reduced to comparison keys.
+type prepared struct {
+	user                          []string // caller name, aliases, SID, DN
+	userName                      string   // for explanations
+	groups                        []group
+	userSIDUnknown                bool
+	groupSIDUnknown               bool
+	target                        []string
+	targetName                    string
+	targetGroups                  []group
+	targetSIDUnknown              bool
+	config, configName            string
+	anyUser, anyTarget, anyConfig bool
+}
+
+type group struct {
+	name string
+	keys []string
+}
+
+func (p *Policy) prepare(r *Request) *prepared {
+	m := p.opts.MachineName
+	q := &prepared{anyUser: r.AnyUser, anyTarget: r.AnyTarget, anyConfig: r.AnyConfiguration}
+	q.user = principalKeys(nil, r.Caller.Principal, m)
+	q.userName = NormalizeAccount(r.Caller.Name, m)
+	q.userSIDUnknown = r.Caller.SID == "" && !r.Caller.Resolved
+	q.groups = groups(r.Caller.Groups, m)
+	q.groupSIDUnknown = !r.Caller.Resolved && !anySID(r.Caller.Groups)
+	q.target = p.targetKeys(r.Target)
+	q.targetName = strings.TrimSpace(r.Target.Name)
+	q.targetGroups = groups(r.Target.Groups, m)
+	q.targetSIDUnknown = r.Target.SID == "" && !r.Target.Resolved
+	q.configName = configurationOf(strings.TrimSpace(r.Configuration))
+	q.config = strings.ToLower(q.configName)
+	return q
+}
+
+func principalKeys(keys []string, pr Principal, machine string) []string {
+	keys = appendKey(keys, accountKey(pr.Name, machine))
+	keys = appendKey(keys, strings.ToLower(strings.TrimSpace(pr.SID)))
+	keys = appendKey(keys, strings.ToLower(strings.TrimSpace(pr.DN)))
+	for _, a := range pr.Aliases {
+		keys = appendKey(keys, accountKey(a, machine))
+	}
+	return keys
+}
+
+func groups(ps []Principal, machine string) []group {
+	gs := make([]group, 0, len(ps))
+	for _, g := range ps {
+		name := g.Name
+		if name == "" {
+			name = g.SID
+		}
+		gs = append(gs, group{name: name, keys: principalKeys(nil, g, machine)})
+	}
+	return gs
+}
+
+func anySID(ps []Principal) bool {
+	for _, g := range ps {
+		if g.SID != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// targetKeys returns every comparison form of the target: its normalised
+// name and aliases (the gateway's names for localhost and "."), SID and DN.
+func (p *Policy) targetKeys(t Target) []string {
+	var keys []string
+	add := func(s string) {
+		n := NormalizeTarget(s)
+		if isLocalTarget(n) {
+			for _, g := range p.gateway {
+				keys = appendKey(keys, g)
+			}
+			return
+		}
+		keys = appendKey(keys, n)
+	}
+	add(t.Name)
+	for _, a := range t.Aliases {
+		add(a)
+	}
+	keys = appendKey(keys, strings.ToLower(strings.TrimSpace(t.SID)))
+	keys = appendKey(keys, strings.ToLower(strings.TrimSpace(t.DN)))
+	return keys
+}

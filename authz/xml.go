@@ -1,0 +1,326 @@
+package authz
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// The element names of AuthorizationRules.xml, in the order PSWA writes them.
+const (
+	elemRules       = "Rules"
+	elemRule        = "Rule"
+	elemID          = "Id"
+	elemName        = "Name"
+	elemUser        = "UserCanonicalForm"
+	elemUserType    = "UserType"
+	elemDest        = "DestinationCanonicalForm"
+	elemDestType    = "DestinationType"
+	elemConfig      = "ConfigurationName"
+	elemUserLocal   = "IsUserGroupLocal"
+	elemCompLocal   = "IsComputerGroupLocal"
+	elemDestIsSID   = "IsCanonicalDestinationSid"
+	fileWarningText = " Edit this file with psgate rule (or the PowerShell Web Access cmdlets); " +
+		"hand edits are validated on load and a bad file keeps the last good rules in force. "
+)
+
+// requiredElems must appear once in every <Rule>.
+var requiredElems = []string{elemID, elemUser, elemUserType, elemDest, elemDestType, elemConfig}
+
+// ErrSyntax marks a rules file that is not the AuthorizationRules.xml format.
+var ErrSyntax = errors.New("malformed rules file")
+
+// ParseError is a problem in a rules file. It names the line, the rule (by
+// Id when known, else by position), the element and the offending value.
+type ParseError struct {
+	Line    int    // 1-based line of the problem, 0 if unknown
+	Rule    int    // 1-based position of the <Rule> element, 0 outside any rule
+	RuleID  string // text of the rule's <Id>, "" if not read yet
+	Element string // element name, "" if not about one element
+	Value   string // the offending value, if any
+	Err     error  // ErrSyntax, ErrBadValue, ErrPartialWildcard …
+}
+
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	switch {
+	case e.RuleID != "":
+		fmt.Fprintf(&b, "rule %s: ", e.RuleID)
+	case e.Rule > 0:
+		fmt.Fprintf(&b, "rule #%d (no Id yet): ", e.Rule)
+	}
+	if e.Element != "" {
+		fmt.Fprintf(&b, "element <%s>", e.Element)
+		if e.Value != "" {
+			fmt.Fprintf(&b, " value %q", e.Value)
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Decode reads an AuthorizationRules.xml document (as PSWA or psgate writes
+// it) and returns its rules in file order. Every rule is validated; unknown
+// elements, duplicate elements, duplicate Ids and bad values are errors.
+func Decode(r io.Reader) ([]Rule, error) {
+	p := &parser{d: xml.NewDecoder(r)}
+	p.d.Strict = true
+	return p.document()
+}
+
+type parser struct {
+	d     *xml.Decoder
+	nrule int
+	id    string
+}
+
+func (p *parser) fail(elem, val string, err error) error {
+	line, _ := p.d.InputPos()
+	return &ParseError{Line: line, Rule: p.nrule, RuleID: p.id, Element: elem, Value: val, Err: err}
+}
+
+func (p *parser) syntax(format string, a ...any) error {
+	return p.fail("", "", fmt.Errorf("%w: %s", ErrSyntax, fmt.Sprintf(format, a...)))
+}
+
+// next returns the next token that is not a comment, directive, processing
+// instruction or whitespace.
+func (p *parser) next() (xml.Token, error) {
+	for {
+		tok, err := p.d.Token()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, io.EOF
+			}
+			return nil, p.syntax("%v", err)
+		}
+		switch t := tok.(type) {
+		case xml.Comment, xml.ProcInst, xml.Directive:
+			continue
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) == 0 {
+				continue
+			}
+			return nil, p.syntax("unexpected text %q", string(bytes.TrimSpace(t)))
+		}
+		return tok, nil
+	}
+}
+
+func (p *parser) document() ([]Rule, error) {
+	tok, err := p.next()
+	if err == io.EOF {
+		return nil, p.syntax("empty document, want <Rules>")
+	} else if err != nil {
+		return nil, err
+	}
+	st, ok := tok.(xml.StartElement)
+	if !ok || st.Name.Local != elemRules {
+		return nil, p.syntax("root element is not <Rules>")
+	}
+	rules, err := p.rules()
+	if err != nil {
+		return nil, err
+	}
+	p.nrule, p.id = 0, ""
+	if tok, err := p.next(); err != io.EOF {
+		if err != nil {
+			return nil, err
+		}
+		return nil, p.syntax("content after </Rules>: %T", tok)
+	}
+	return rules, nil
+}
+
+func (p *parser) rules() ([]Rule, error) {
+	var rules []Rule
+	seen := map[int]bool{}
+	for {
+		tok, err := p.next()
+		if err != nil {
+			if err == io.EOF {
+				return nil, p.syntax("unexpected end of file inside <Rules>")
+			}
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return rules, nil
+		case xml.StartElement:
+			p.nrule++
+			p.id = ""
+			if t.Name.Local != elemRule {
+				return nil, p.fail(t.Name.Local, "", fmt.Errorf("%w: unknown element in <Rules>", ErrSyntax))
+			}
+			r, err := p.rule()
+			if err != nil {
+				return nil, err
+			}
+			if seen[r.ID] {
+				return nil, p.fail(elemID, strconv.Itoa(r.ID), fmt.Errorf("%w: duplicate Id", ErrBadValue))
+			}
+			seen[r.ID] = true
+			rules = append(rules, r)
+		}
+	}
+}
+
+// rule reads the children of one <Rule> up to its end tag.
+func (p *parser) rule() (Rule, error) {
+	vals := map[string]string{}
+	for {
+		tok, err := p.next()
+		if err != nil {
+			if err == io.EOF {
+				return Rule{}, p.syntax("unexpected end of file inside <Rule>")
+			}
+			return Rule{}, err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return p.build(vals)
+		case xml.StartElement:
+			name := t.Name.Local
+			if !knownElem(name) {
+				return Rule{}, p.fail(name, "", fmt.Errorf("%w: unknown element in <Rule>", ErrSyntax))
+			}
+			if _, dup := vals[name]; dup {
+				return Rule{}, p.fail(name, "", fmt.Errorf("%w: element appears twice", ErrSyntax))
+			}
+			v, err := p.text(name)
+			if err != nil {
+				return Rule{}, err
+			}
+			vals[name] = v
+			if name == elemID {
+				p.id = v
+			}
+		}
+	}
+}
+
+func knownElem(name string) bool {
+	switch name {
+	case elemID, elemName, elemUser, elemUserType, elemDest, elemDestType, elemConfig,
+		elemUserLocal, elemCompLocal, elemDestIsSID:
+		return true
+	}
+	return false
+}
+
+// text reads the character data of a leaf element up to its end tag.
+func (p *parser) text(elem string) (string, error) {
+	var b strings.Builder
+	for {
+		tok, err := p.d.Token()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return "", p.syntax("unexpected end of file inside <%s>", elem)
+			}
+			return "", p.syntax("%v", err)
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			b.Write(t)
+		case xml.EndElement:
+			return strings.TrimSpace(b.String()), nil
+		case xml.StartElement:
+			return "", p.fail(elem, "", fmt.Errorf("%w: unexpected element <%s> inside", ErrSyntax, t.Name.Local))
+		}
+	}
+}
+
+// build turns the element texts of one rule into a validated Rule.
+func (p *parser) build(v map[string]string) (Rule, error) {
+	for _, e := range requiredElems {
+		if _, ok := v[e]; !ok {
+			return Rule{}, p.fail(e, "", fmt.Errorf("%w: missing element", ErrSyntax))
+		}
+	}
+	var r Rule
+	var err error
+	id, err := strconv.Atoi(v[elemID])
+	if err != nil || id < 0 {
+		return Rule{}, p.fail(elemID, v[elemID], fmt.Errorf("%w: not a non-negative integer", ErrBadValue))
+	}
+	r.ID, r.Name, r.User, r.Destination = id, v[elemName], v[elemUser], v[elemDest]
+	r.ConfigurationName = v[elemConfig]
+	if r.UserType, err = ParseUserType(v[elemUserType]); err != nil {
+		return Rule{}, p.fail(elemUserType, v[elemUserType], ErrBadValue)
+	}
+	if r.DestinationType, err = ParseDestinationType(v[elemDestType]); err != nil {
+		return Rule{}, p.fail(elemDestType, v[elemDestType], ErrBadValue)
+	}
+	for _, b := range []struct {
+		elem string
+		dst  *bool
+	}{{elemUserLocal, &r.IsUserGroupLocal}, {elemCompLocal, &r.IsComputerGroupLocal}, {elemDestIsSID, &r.IsCanonicalDestinationSID}} {
+		s, ok := v[b.elem]
+		if !ok {
+			continue
+		}
+		if *b.dst, err = parseBool(s); err != nil {
+			return Rule{}, p.fail(b.elem, s, ErrBadValue)
+		}
+	}
+	if err := r.Validate(); err != nil {
+		return Rule{}, p.fail("", "", err)
+	}
+	return r, nil
+}
+
+// parseBool accepts the xsd:boolean spellings (true, false, 1, 0).
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: boolean %q", ErrBadValue, s)
+}
+
+// Encode writes rules as AuthorizationRules.xml, element for element as PSWA
+// writes it, so PSWA can read the file. Rules are written in the order given.
+func Encode(w io.Writer, rules []Rule) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!--" + fileWarningText + "-->\n")
+	if len(rules) == 0 {
+		bw.WriteString("<Rules />\n")
+		return bw.Flush()
+	}
+	bw.WriteString("<Rules>\n")
+	for _, r := range rules {
+		bw.WriteString("  <Rule>\n")
+		leaf(bw, elemID, strconv.Itoa(r.ID))
+		leaf(bw, elemName, r.Name)
+		leaf(bw, elemUser, r.User)
+		leaf(bw, elemUserType, r.UserType.String())
+		leaf(bw, elemDest, r.Destination)
+		leaf(bw, elemDestType, r.DestinationType.String())
+		leaf(bw, elemConfig, r.ConfigurationName)
+		leaf(bw, elemUserLocal, strconv.FormatBool(r.IsUserGroupLocal))
+		leaf(bw, elemCompLocal, strconv.FormatBool(r.IsComputerGroupLocal))
+		leaf(bw, elemDestIsSID, strconv.FormatBool(r.IsCanonicalDestinationSID))
+		bw.WriteString("  </Rule>\n")
+	}
+	bw.WriteString("</Rules>\n")
+	return bw.Flush()
+}
+
+func leaf(w *bufio.Writer, name, val string) {
+	w.WriteString("    <" + name + ">")
+	xml.EscapeText(w, []byte(val))
+	w.WriteString("</" + name + ">\n")
+}
