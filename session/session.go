@@ -1,0 +1,240 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Session is one console session: a remote shell owned by this gateway,
+// with zero or more attached clients. Its methods are safe for concurrent
+// use.
+type Session struct {
+	m    *Manager
+	info Info // immutable identity; live fields are below
+	done chan struct{}
+
+	mu           sync.Mutex
+	shell        Shell
+	exited       bool // the shell exited before Open finished
+	clients      []*attachment
+	buf          outputBuffer
+	prompt       string
+	busy         bool
+	lastActivity time.Time
+	closed       bool
+	timer        Timer
+	warned       bool
+	acks         map[string]*pendingAck // by message ID
+}
+
+// attachment is one attached client; its identity is its pointer.
+type attachment struct{ c Client }
+
+func newSession(m *Manager, info Info) *Session {
+	return &Session{
+		m: m, info: info, done: make(chan struct{}),
+		buf: outputBuffer{max: m.cfg.BufferBytes}, lastActivity: info.Created,
+	}
+}
+
+// start hands the opened shell to the session and arms the idle timer.
+func (s *Session) start(shell Shell) {
+	s.mu.Lock()
+	s.shell = shell
+	exited := s.exited
+	s.scheduleIdleLocked(s.m.cfg.Clock.Now())
+	s.mu.Unlock()
+	if exited {
+		go s.end(context.Background(), ReasonShellExited, false)
+	}
+}
+
+// ID returns the session ID.
+func (s *Session) ID() string { return s.info.ID }
+
+// Info returns a snapshot of the session.
+func (s *Session) Info() Info {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	info := s.info
+	info.LastActivity, info.Busy = s.lastActivity, s.busy
+	switch {
+	case s.closed:
+		info.State = StateClosed
+	case len(s.clients) > 0:
+		info.State = StateActive
+	default:
+		info.State = StateDisconnected
+	}
+	return info
+}
+
+// emit receives the shell's events.
+func (s *Session) emit(ev Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	switch ev.Kind {
+	case EventOutput:
+		if len(s.clients) == 0 {
+			s.buf.addOutput(ev.Stream, ev.Text)
+			return
+		}
+		s.deliverLocked(Frame{Type: FrameOutput, Stream: ev.Stream, Data: ev.Text})
+	case EventPrompt:
+		s.prompt, s.busy = ev.Prompt, false
+		if len(s.clients) == 0 {
+			s.buf.addPrompt(ev.Prompt, ev.Success)
+			return
+		}
+		s.deliverLocked(Frame{Type: FramePrompt, Prompt: ev.Prompt, Success: ev.Success})
+	case EventExited:
+		if s.shell == nil {
+			s.exited = true
+			return
+		}
+		// Not here: closing the shell from its own callback could deadlock.
+		go s.end(context.Background(), ReasonShellExited, false)
+	}
+}
+
+func (s *Session) deliverLocked(f Frame) {
+	for _, a := range s.clients {
+		a.c.Deliver(f)
+	}
+}
+
+// Attach adds a client: it first gets a hello frame, then the output
+// buffered while the session was disconnected (after a dropped frame when
+// the buffer overflowed), then live frames. Attaching counts as activity.
+// detach is idempotent; when the last client detaches the session is
+// disconnected and buffers its output.
+func (s *Session) Attach(c Client) (detach func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("attaching to session %q: %w", s.info.Name, ErrClosed)
+	}
+	a := &attachment{c: c}
+	c.Deliver(Frame{Type: FrameHello, Prompt: s.prompt, Busy: s.busy, Session: FrameSession{
+		ID: s.info.ID, Name: s.info.Name, Target: s.info.Target, User: s.info.User}})
+	for _, f := range s.buf.drain() {
+		c.Deliver(f)
+	}
+	s.clients = append(s.clients, a)
+	s.touchLocked()
+	return func() { s.detach(a) }, nil
+}
+
+func (s *Session) detach(a *attachment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.clients {
+		if x == a {
+			s.clients = append(s.clients[:i], s.clients[i+1:]...)
+			if len(s.clients) == 0 {
+				s.clients = nil
+			}
+			return
+		}
+	}
+}
+
+// Input sends one block of input to the shell and slides the idle timer.
+func (s *Session) Input(text string) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("input to session %q: %w", s.info.Name, ErrClosed)
+	}
+	s.touchLocked()
+	s.busy = true
+	shell := s.shell
+	s.mu.Unlock()
+	if err := shell.Send(text); err != nil {
+		return fmt.Errorf("input to session %q: %w", s.info.Name, err)
+	}
+	return nil
+}
+
+// Interrupt stops the running command (Ctrl+C); the session survives. It
+// counts as activity.
+func (s *Session) Interrupt(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("interrupting session %q: %w", s.info.Name, ErrClosed)
+	}
+	s.touchLocked()
+	shell := s.shell
+	s.mu.Unlock()
+	if err := shell.Interrupt(ctx); err != nil {
+		return fmt.Errorf("interrupting session %q: %w", s.info.Name, err)
+	}
+	return nil
+}
+
+// KeepAlive is the "stay signed in" action: it slides the idle timer.
+func (s *Session) KeepAlive() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.touchLocked()
+	}
+}
+
+// Exit ends the session at the user's request (the Exit button).
+func (s *Session) Exit() { s.Close(ReasonExit) }
+
+// Close ends the session for reason (e.g. ReasonAccessRevoked when a
+// reconnect is no longer authorized): clients get a closed frame, the shell
+// is closed, the cap slot released and audit event 770 written. Closing a
+// closed session does nothing.
+func (s *Session) Close(reason Reason) { s.end(context.Background(), reason, false) }
+
+// Done is closed when the session has ended and its shell is closed.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// end closes the session once; graceful interrupts a running command first
+// (bounded by LogoffGrace). It reports whether this call closed it.
+func (s *Session) end(ctx context.Context, reason Reason, graceful bool) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.deliverLocked(Frame{Type: FrameClosed, Reason: reason, Message: reason.message()})
+	s.clients, s.buf = nil, outputBuffer{}
+	for id, p := range s.acks {
+		close(p.done) // not acked: the waiter reports no active socket
+		delete(s.acks, id)
+	}
+	shell, busy := s.shell, s.busy
+	s.mu.Unlock()
+	defer close(s.done)
+	if shell != nil {
+		if graceful && busy {
+			ictx, cancel := context.WithTimeout(ctx, s.m.cfg.LogoffGrace)
+			if err := shell.Interrupt(ictx); err != nil {
+				s.m.log.Warn("interrupting command before logoff", "session", s.info.Name, "err", err)
+			}
+			cancel()
+		}
+		if err := shell.Close(); err != nil {
+			s.m.log.Warn("closing shell", "session", s.info.Name, "err", err)
+		}
+	}
+	s.m.remove(s.info.ID)
+	s.m.release(s.info.ID)
+	s.m.audit(AuditEvent{Event: AuditSessionEnd, Reason: reason}, s.info)
+	s.m.log.Info("session ended", "session", s.info.Name, "user", s.info.User, "reason", string(reason))
+	return true
+}

@@ -1,0 +1,63 @@
+package session
+
+import "context"
+
+// Shell is the console backend as the session layer needs it. It is
+// implemented by an adapter over gateway/winrs (or a PSRP backend).
+//
+// Send gives the backend one block of input (a command block when the shell
+// is idle, one line when a running command reads input). Interrupt stops the
+// running command (Ctrl+C); the shell survives. Close ends the remote shell;
+// it must be safe to call more than once.
+type Shell interface {
+	Send(input string) error
+	Interrupt(ctx context.Context) error
+	Close() error
+}
+
+// EventKind says what a shell Event carries.
+type EventKind int
+
+// The kinds of shell events.
+const (
+	// EventOutput is text for the terminal (Stream, Text).
+	EventOutput EventKind = iota + 1
+	// EventPrompt means a command finished (Prompt, Success).
+	EventPrompt
+	// EventExited means the remote shell ended on its own (ExitCode).
+	EventExited
+)
+
+// String names the kind for logs.
+func (k EventKind) String() string {
+	switch k {
+	case EventOutput:
+		return "output"
+	case EventPrompt:
+		return "prompt"
+	case EventExited:
+		return "exited"
+	}
+	return "unknown"
+}
+
+// Event is something the shell reports to its session.
+type Event struct {
+	Kind EventKind
+	// Stream is stdout, stderr, warning or info (EventOutput).
+	Stream string
+	// Text is terminal-ready text, CRLF line ends (EventOutput).
+	Text string
+	// Prompt is the prompt to show, e.g. "PS C:\Users\alice> " (EventPrompt).
+	Prompt string
+	// Success reports whether the command succeeded (EventPrompt).
+	Success bool
+	// ExitCode is the shell's exit code (EventExited).
+	ExitCode int
+}
+
+// Opener opens the remote shell of a new session. The session layer calls it
+// once, after the cap slot is reserved. emit may be called from any goroutine,
+// already during Opener, and must not be called after Close returns; events
+// are delivered in the order of the calls.
+type Opener func(ctx context.Context, emit func(Event)) (Shell, error)
