@@ -59,52 +59,56 @@ func (d Decision) Err() error {
 }
 
 // Decide evaluates req against the rules using the indexes: only rules that
-// name the caller, one of its groups, or everyone are examined.
+// name the caller, one of its groups or everyone, and then only those whose
+// destination is one of the target's keys or everything, are examined.
 func (p *Policy) Decide(req Request) Decision {
 	q := p.prepare(&req)
 	var d Decision
-	eval := func(i int32) {
-		o, text := p.eval(int(i), q, false)
-		p.record(&d, int(i), o, text)
-	}
 	if req.AnyUser {
 		for i := range p.rules {
-			eval(int32(i))
+			o, text := p.eval(i, q, false)
+			p.record(&d, i, o, text)
 		}
 		return d.finish()
 	}
-	for _, i := range p.allUsers {
-		eval(i)
-	}
+	p.evalBucket(&d, q, p.allUsers)
 	for _, k := range q.user {
-		for _, i := range p.byUser[k] {
-			eval(i)
-		}
+		p.evalBucket(&d, q, p.byUser[k])
 	}
-	seen := map[string]bool{}
-	for _, g := range q.groups {
-		for _, k := range g.keys {
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			for _, i := range p.byGroup[k] {
-				eval(i)
-			}
-		}
+	for _, k := range q.groupKeys {
+		p.evalBucket(&d, q, p.byGroup[k])
 	}
 	if q.userSIDUnknown {
-		p.evalUnknown(&d, q, p.sidUsers)
+		p.evalList(&d, q, p.sidUsers)
 	}
 	if q.groupSIDUnknown {
-		p.evalUnknown(&d, q, p.sidGroups)
+		p.evalList(&d, q, p.sidGroups)
 	}
 	return d.finish()
 }
 
-// evalUnknown evaluates SID rules that the index could not reach because the
-// caller's SIDs are unknown; they come out invalid (or no match).
-func (p *Policy) evalUnknown(d *Decision, q *prepared, idx []int32) {
+// evalBucket evaluates the rules of one user key that can concern the target.
+func (p *Policy) evalBucket(d *Decision, q *prepared, b *bucket) {
+	if b == nil {
+		return
+	}
+	if q.anyTarget {
+		p.evalList(d, q, b.all)
+		return
+	}
+	p.evalList(d, q, b.anyDest)
+	if b.byDest != nil {
+		for _, k := range q.destKeys {
+			p.evalList(d, q, b.byDest[k])
+		}
+	}
+	if q.targetSIDUnknown {
+		p.evalList(d, q, b.sidDest)
+	}
+}
+
+// evalList evaluates the rules at the given positions and records verdicts.
+func (p *Policy) evalList(d *Decision, q *prepared, idx []int32) {
 	for _, i := range idx {
 		o, text := p.eval(int(i), q, false)
 		p.record(d, int(i), o, text)
@@ -254,6 +258,8 @@ type prepared struct {
 	user                          []string // caller name, aliases, SID, DN
 	userName                      string   // for explanations
 	groups                        []group
+	groupKeys                     []string // every key of every group, once
+	destKeys                      []string // target keys and target group keys, once
 	userSIDUnknown                bool
 	groupSIDUnknown               bool
 	target                        []string
@@ -281,6 +287,8 @@ func (p *Policy) prepare(r *Request) *prepared {
 	q.targetName = strings.TrimSpace(r.Target.Name)
 	q.targetGroups = groups(r.Target.Groups, m)
 	q.targetSIDUnknown = r.Target.SID == "" && !r.Target.Resolved
+	q.groupKeys = flatKeys(nil, q.groups)
+	q.destKeys = flatKeys(append([]string(nil), q.target...), q.targetGroups)
 	q.configName = configurationOf(strings.TrimSpace(r.Configuration))
 	q.config = strings.ToLower(q.configName)
 	return q
@@ -337,5 +345,15 @@ func (p *Policy) targetKeys(t Target) []string {
 	}
 	keys = appendKey(keys, strings.ToLower(strings.TrimSpace(t.SID)))
 	keys = appendKey(keys, strings.ToLower(strings.TrimSpace(t.DN)))
+	return keys
+}
+
+// flatKeys appends every key of gs to keys, once each.
+func flatKeys(keys []string, gs []group) []string {
+	for _, g := range gs {
+		for _, k := range g.keys {
+			keys = appendKey(keys, k)
+		}
+	}
 	return keys
 }

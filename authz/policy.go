@@ -37,11 +37,43 @@ type Policy struct {
 	comp    []compiled // parallel to rules
 	gateway []string   // comparison forms of the gateway host
 
-	byUser    map[string][]int32 // UserType User, by key
-	byGroup   map[string][]int32 // UserType UserGroup, by key
-	allUsers  []int32            // UserType All
+	byUser    map[string]*bucket // UserType User, by user key
+	byGroup   map[string]*bucket // UserType UserGroup, by group key
+	allUsers  *bucket            // UserType All
 	sidUsers  []int32            // User rules whose key is a SID
 	sidGroups []int32            // UserGroup rules whose key is a SID
+}
+
+// bucket indexes the rules of one user key by destination.
+type bucket struct {
+	all     []int32            // every rule of the bucket
+	anyDest []int32            // DestinationAll
+	byDest  map[string][]int32 // Computer and ComputerGroup rules by destination key
+	sidDest []int32            // rules whose destination is a SID
+}
+
+func (b *bucket) add(n int32, c *compiled, t DestinationType) {
+	b.all = append(b.all, n)
+	if t == DestinationAll {
+		b.anyDest = append(b.anyDest, n)
+		return
+	}
+	if b.byDest == nil {
+		b.byDest = map[string][]int32{}
+	}
+	b.byDest[c.dest] = append(b.byDest[c.dest], n)
+	if c.destSID {
+		b.sidDest = append(b.sidDest, n)
+	}
+}
+
+func bucketOf(m map[string]*bucket, k string) *bucket {
+	b := m[k]
+	if b == nil {
+		b = &bucket{}
+		m[k] = b
+	}
+	return b
 }
 
 // compiled holds a rule's comparison keys.
@@ -58,7 +90,7 @@ type compiled struct {
 func NewPolicy(rules []Rule, opts Options) *Policy {
 	opts.setDefaults()
 	p := &Policy{opts: opts, rules: slices.Clone(rules),
-		byUser: map[string][]int32{}, byGroup: map[string][]int32{}}
+		byUser: map[string]*bucket{}, byGroup: map[string]*bucket{}, allUsers: &bucket{}}
 	slices.SortFunc(p.rules, func(a, b Rule) int { return a.ID - b.ID })
 	p.gateway = p.gatewayKeys()
 	p.comp = make([]compiled, len(p.rules))
@@ -68,14 +100,14 @@ func NewPolicy(rules []Rule, opts Options) *Policy {
 		n := int32(i)
 		switch r.UserType {
 		case UserAll:
-			p.allUsers = append(p.allUsers, n)
+			p.allUsers.add(n, &c, r.DestinationType)
 		case UserAccount:
-			p.byUser[c.user] = append(p.byUser[c.user], n)
+			bucketOf(p.byUser, c.user).add(n, &c, r.DestinationType)
 			if c.userSID {
 				p.sidUsers = append(p.sidUsers, n)
 			}
 		case UserGroup:
-			p.byGroup[c.user] = append(p.byGroup[c.user], n)
+			bucketOf(p.byGroup, c.user).add(n, &c, r.DestinationType)
 			if c.userSID {
 				p.sidGroups = append(p.sidGroups, n)
 			}
