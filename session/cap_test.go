@@ -1,0 +1,166 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// openParallel opens n sessions for user at once, spread over managers,
+// and returns how many succeeded and how many hit the cap.
+func openParallel(t *testing.T, ms []*Manager, user string, n int) (ok, capped int) {
+	t.Helper()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		m := ms[i%len(ms)]
+		wg.Go(func() {
+			<-start
+			_, err := m.Open(context.Background(), OpenRequest{User: user, Target: "web1"}, opener(nil))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, ErrCapReached):
+				capped++
+			default:
+				t.Errorf("Open: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return ok, capped
+}
+
+func TestCapAtomicMemory(t *testing.T) {
+	audit := &auditLog{}
+	m := newTestManager(t, Config{Audit: audit.add})
+	for round := range 5 { // repeat: a race would show in some round
+		user := fmt.Sprintf("user%d", round)
+		ok, capped := openParallel(t, []*Manager{m}, user, 10)
+		if ok != 3 || capped != 7 {
+			t.Fatalf("round %d: %d opened, %d capped; want 3 and 7", round, ok, capped)
+		}
+	}
+	ev, found := audit.find(AuditSessionLimit, "")
+	if !found || ev.Max != 3 {
+		t.Errorf("260 audit event = %+v (found %v), want one with Max 3", ev, found)
+	}
+}
+
+func TestCapAtomicRedisTwoNodes(t *testing.T) {
+	c, prefix := redisClient(t)
+	var ms []*Manager
+	for _, node := range []string{"gw-a", "gw-b"} {
+		// each node its own registry object, as two processes would have
+		reg := newRedisRegistry(t, c, prefix, nil)
+		ms = append(ms, newTestManager(t, Config{Registry: reg, Node: node}))
+	}
+	for round := range 5 {
+		user := fmt.Sprintf("User%d", round)
+		ok, capped := openParallel(t, ms, user, 10)
+		if ok != 3 || capped != 7 {
+			t.Fatalf("round %d: %d opened, %d capped; want 3 and 7", round, ok, capped)
+		}
+		// the cap is case-insensitive on the user name
+		if _, err := ms[1].Open(context.Background(), OpenRequest{User: "USER" + user[4:]}, opener(nil)); !errors.Is(err, ErrCapReached) {
+			t.Fatalf("open with other case: %v, want ErrCapReached", err)
+		}
+	}
+	infos, err := ms[0].List(context.Background(), Filter{User: "user0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != 3 {
+		t.Errorf("List(user0) = %d sessions, want 3", len(infos))
+	}
+}
+
+func TestOpenFailureReleasesSlot(t *testing.T) {
+	m := newTestManager(t, Config{MaxPerUser: 1})
+	boom := errors.New("target unreachable")
+	_, err := m.Open(context.Background(), OpenRequest{User: "alice"}, func(context.Context, func(Event)) (Shell, error) {
+		return nil, boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Open = %v, want the opener's error", err)
+	}
+	if _, err := m.Open(context.Background(), OpenRequest{User: "alice"}, opener(nil)); err != nil {
+		t.Fatalf("Open after a failed open: %v (slot not released)", err)
+	}
+}
+
+func TestNamesGetSuffixOnCollision(t *testing.T) {
+	m := newTestManager(t, Config{Clock: newFakeClock()})
+	var got []string
+	for range 3 {
+		s, err := m.Open(context.Background(), OpenRequest{User: "alice"}, opener(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s.Info().Name)
+	}
+	want := []string{"alice.261122.230405", "alice.261122.230405.2", "alice.261122.230405.3"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("names = %q, want %q", got, want)
+			break
+		}
+	}
+}
+
+// TestLeaseExpiryAfterKilledNode: a node that dies without closing its
+// sessions stops counting against the cap once their lease runs out.
+func TestLeaseExpiryAfterKilledNode(t *testing.T) {
+	for _, kind := range []string{"memory", "redis"} {
+		t.Run(kind, func(t *testing.T) {
+			clock := newFakeClock()
+			var regA, regB Registry
+			if kind == "memory" {
+				r := NewMemoryRegistry(clock)
+				regA, regB = r, r
+			} else {
+				c, prefix := redisClient(t)
+				regA, regB = newRedisRegistry(t, c, prefix, clock), newRedisRegistry(t, c, prefix, clock)
+			}
+			cfg := Config{Clock: clock, Lease: 30 * time.Second}
+			cfg.Registry, cfg.Node = regA, "gw-a"
+			a, err := NewManager(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Registry, cfg.Node = regB, "gw-b"
+			b := newTestManager(t, cfg)
+			ctx := context.Background()
+			for range 3 {
+				if _, err := a.Open(ctx, OpenRequest{User: "alice"}, opener(nil)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			clock.Advance(time.Minute) // node a is alive: its heartbeats keep the leases
+			if _, err := b.Open(ctx, OpenRequest{User: "alice"}, opener(nil)); !errors.Is(err, ErrCapReached) {
+				t.Fatalf("Open on b while a is alive = %v, want ErrCapReached", err)
+			}
+			a.stop() // "kill" a: no more heartbeats, nothing released
+			clock.Advance(29 * time.Second)
+			if infos, _ := b.List(ctx, Filter{User: "alice"}); len(infos) != 3 {
+				t.Fatalf("within the lease: List = %d sessions, want 3", len(infos))
+			}
+			clock.Advance(2 * time.Second)
+			if infos, _ := b.List(ctx, Filter{User: "alice"}); len(infos) != 0 {
+				t.Fatalf("after the lease: List = %v, want none", names(infos))
+			}
+			for range 3 {
+				if _, err := b.Open(ctx, OpenRequest{User: "alice"}, opener(nil)); err != nil {
+					t.Fatalf("Open on b after a's leases expired: %v", err)
+				}
+			}
+		})
+	}
+}
