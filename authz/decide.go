@@ -284,7 +284,7 @@ func (p *Policy) prepare(r *Request) *prepared {
 	q.groups = groups(r.Caller.Groups, m)
 	q.groupSIDUnknown = !r.Caller.Resolved && !anySID(r.Caller.Groups)
 	q.target = p.targetKeys(r.Target)
-	q.targetName = strings.TrimSpace(r.Target.Name)
+	q.targetName = NormalizeTarget(r.Target.Name)
 	q.targetGroups = groups(r.Target.Groups, m)
 	q.targetSIDUnknown = r.Target.SID == "" && !r.Target.Resolved
 	q.groupKeys = flatKeys(nil, q.groups)

@@ -89,7 +89,7 @@ func (s RuleSpec) check() error {
 func wildcardCheck(field, v string) error {
 	v = strings.TrimSpace(v)
 	if v != Wildcard && strings.Contains(v, Wildcard) {
-		return fmt.Errorf("%s %q: %w", field, v, ErrPartialWildcard)
+		return fmt.Errorf("%s '%s': %w", field, v, ErrPartialWildcard)
 	}
 	return nil
 }
@@ -107,7 +107,7 @@ func (s RuleSpec) destination(ctx context.Context, res Resolver) (Rule, error) {
 	}
 	a, err := res.Resolve(ctx, kind, name)
 	if err != nil {
-		return r, fmt.Errorf("resolving %s %q: %w", kind, name, err)
+		return r, fmt.Errorf("resolving %s '%s': %w", kind, name, err)
 	}
 	r.Destination, r.DestinationType = a.Name, DestinationComputer
 	if kind == KindComputerGroup {
@@ -127,11 +127,11 @@ func (s RuleSpec) user(ctx context.Context, res Resolver, kind Kind, name string
 		return nil
 	}
 	if name == "" || strings.HasPrefix(name, `\`) || strings.HasSuffix(name, `\`) {
-		return fmt.Errorf("%w: %s %q: want DOMAIN\\name", ErrBadValue, kind, name)
+		return fmt.Errorf("%w: %s '%s': want DOMAIN\\name", ErrBadValue, kind, name)
 	}
 	a, err := res.Resolve(ctx, kind, name)
 	if err != nil {
-		return fmt.Errorf("resolving %s %q: %w", kind, name, err)
+		return fmt.Errorf("resolving %s '%s': %w", kind, name, err)
 	}
 	r.User, r.UserType, r.IsUserGroupLocal = a.Name, UserAccount, a.Local
 	if kind == KindUserGroup {
