@@ -22,6 +22,8 @@ type Manager struct {
 	sessions  map[string]*Session // by ID
 	shut      bool
 	heartbeat Timer
+	dirty     map[*Session]struct{} // state changed since the last flush
+	flush     Timer
 	stopServe func()
 	bg        sync.WaitGroup // heartbeats in flight
 }
@@ -165,14 +167,8 @@ func (m *Manager) List(ctx context.Context, f Filter) ([]Info, error) {
 }
 
 func (m *Manager) localInfos(f Filter) []Info {
-	m.mu.Lock()
-	ss := make([]*Session, 0, len(m.sessions))
-	for _, s := range m.sessions {
-		ss = append(ss, s)
-	}
-	m.mu.Unlock()
 	var out []Info
-	for _, s := range ss {
+	for _, s := range m.localSessions() {
 		if info := s.Info(); info.State != StateClosed && f.matches(info) {
 			out = append(out, info)
 		}
@@ -215,6 +211,9 @@ func (m *Manager) stop() []*Session {
 	m.shut = true
 	if m.heartbeat != nil {
 		m.heartbeat.Stop()
+	}
+	if m.flush != nil {
+		m.flush.Stop()
 	}
 	ss := make([]*Session, 0, len(m.sessions))
 	for _, s := range m.sessions {
@@ -260,4 +259,24 @@ func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
+}
+
+// Stats counts this node's sessions by state, for metrics.
+type Stats struct {
+	Active       int
+	Disconnected int
+}
+
+// Stats returns the current counts of this node's sessions.
+func (m *Manager) Stats() Stats {
+	var st Stats
+	for _, info := range m.localInfos(Filter{}) {
+		switch info.State {
+		case StateActive:
+			st.Active++
+		case StateDisconnected:
+			st.Disconnected++
+		}
+	}
+	return st
 }

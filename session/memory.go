@@ -16,8 +16,9 @@ type MemoryRegistry struct {
 	clock Clock
 
 	mu       sync.Mutex
-	records  map[string]memRecord // by ID
-	names    map[string]string    // lower-case name → ID
+	records  map[string]memRecord           // by ID
+	byUser   map[string]map[string]struct{} // user key → IDs
+	names    map[string]string              // lower-case name → ID
 	handlers map[string]*memServer
 }
 
@@ -43,6 +44,7 @@ func NewMemoryRegistry(clock Clock) *MemoryRegistry {
 	return &MemoryRegistry{
 		clock:    clock,
 		records:  make(map[string]memRecord),
+		byUser:   make(map[string]map[string]struct{}),
 		names:    make(map[string]string),
 		handlers: make(map[string]*memServer),
 	}
@@ -53,22 +55,33 @@ func (r *MemoryRegistry) Reserve(_ context.Context, info Info, max int, lease ti
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.clock.Now()
-	r.expireLocked(now)
-	n := 0
-	for _, rec := range r.records {
-		if strings.EqualFold(rec.info.User, info.User) {
-			n++
+	uk := userKey(info.User)
+	for id := range r.byUser[uk] {
+		if !now.Before(r.records[id].expires) {
+			r.deleteLocked(id)
 		}
 	}
-	if n >= max {
+	if n := len(r.byUser[uk]); n >= max {
 		return fmt.Errorf("reserving session for %q (%d of %d): %w", info.User, n, max, ErrCapReached)
 	}
-	if _, taken := r.names[strings.ToLower(info.Name)]; taken {
-		return fmt.Errorf("reserving session name %q: %w", info.Name, ErrNameTaken)
+	if id, taken := r.names[strings.ToLower(info.Name)]; taken {
+		if now.Before(r.records[id].expires) {
+			return fmt.Errorf("reserving session name %q: %w", info.Name, ErrNameTaken)
+		}
+		r.deleteLocked(id)
 	}
-	r.records[info.ID] = memRecord{info: info, expires: now.Add(lease)}
-	r.names[strings.ToLower(info.Name)] = info.ID
+	r.putLocked(info, now.Add(lease))
 	return nil
+}
+
+func (r *MemoryRegistry) putLocked(info Info, expires time.Time) {
+	r.records[info.ID] = memRecord{info: info, expires: expires}
+	r.names[strings.ToLower(info.Name)] = info.ID
+	uk := userKey(info.User)
+	if r.byUser[uk] == nil {
+		r.byUser[uk] = make(map[string]struct{})
+	}
+	r.byUser[uk][info.ID] = struct{}{}
 }
 
 // expireLocked drops records whose lease ran out.
@@ -86,6 +99,11 @@ func (r *MemoryRegistry) deleteLocked(id string) {
 		return
 	}
 	delete(r.records, id)
+	uk := userKey(rec.info.User)
+	delete(r.byUser[uk], id)
+	if len(r.byUser[uk]) == 0 {
+		delete(r.byUser, uk)
+	}
 	if r.names[strings.ToLower(rec.info.Name)] == id {
 		delete(r.names, strings.ToLower(rec.info.Name))
 	}
@@ -98,8 +116,7 @@ func (r *MemoryRegistry) Refresh(_ context.Context, infos []Info, lease time.Dur
 	defer r.mu.Unlock()
 	exp := r.clock.Now().Add(lease)
 	for _, info := range infos {
-		r.records[info.ID] = memRecord{info: info, expires: exp}
-		r.names[strings.ToLower(info.Name)] = info.ID
+		r.putLocked(info, exp)
 	}
 	return nil
 }
@@ -131,12 +148,12 @@ func (r *MemoryRegistry) List(_ context.Context, f Filter) ([]Info, error) {
 func (r *MemoryRegistry) Lookup(_ context.Context, idOrName string) (Info, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.expireLocked(r.clock.Now())
-	if rec, ok := r.records[idOrName]; ok {
-		return rec.info, nil
+	id, ok := idOrName, false
+	if _, ok = r.records[id]; !ok {
+		id, ok = r.names[strings.ToLower(idOrName)]
 	}
-	if id, ok := r.names[strings.ToLower(idOrName)]; ok {
-		return r.records[id].info, nil
+	if rec := r.records[id]; ok && r.clock.Now().Before(rec.expires) {
+		return rec.info, nil
 	}
 	return Info{}, fmt.Errorf("looking up session %q: %w", idOrName, ErrNotFound)
 }
@@ -189,11 +206,14 @@ func (r *MemoryRegistry) Call(ctx context.Context, node string, cmd Command) (Re
 	}
 }
 
-// sortInfos orders sessions by creation time, then ID.
+// sortInfos orders sessions by creation time, then name, then ID.
 func sortInfos(s []Info) {
 	sort.Slice(s, func(i, j int) bool {
-		if !s[i].Created.Equal(s[j].Created) {
+		switch {
+		case !s[i].Created.Equal(s[j].Created):
 			return s[i].Created.Before(s[j].Created)
+		case s[i].Name != s[j].Name:
+			return s[i].Name < s[j].Name
 		}
 		return s[i].ID < s[j].ID
 	})

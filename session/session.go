@@ -71,6 +71,12 @@ func (s *Session) Info() Info {
 	return info
 }
 
+func (s *Session) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
 // emit receives the shell's events.
 func (s *Session) emit(ev Event) {
 	s.mu.Lock()
@@ -127,6 +133,9 @@ func (s *Session) Attach(c Client) (detach func(), err error) {
 	}
 	s.clients = append(s.clients, a)
 	s.touchLocked()
+	if len(s.clients) == 1 {
+		s.m.markDirty(s) // now active
+	}
 	return func() { s.detach(a) }, nil
 }
 
@@ -138,6 +147,7 @@ func (s *Session) detach(a *attachment) {
 			s.clients = append(s.clients[:i], s.clients[i+1:]...)
 			if len(s.clients) == 0 {
 				s.clients = nil
+				s.m.markDirty(s) // now disconnected
 			}
 			return
 		}
