@@ -164,3 +164,41 @@ func TestLeaseExpiryAfterKilledNode(t *testing.T) {
 		})
 	}
 }
+
+// TestResetOfDeadNode: resetting a session whose gateway is gone removes
+// its record at once instead of waiting for the lease.
+func TestResetOfDeadNode(t *testing.T) {
+	for _, kind := range []string{"memory", "redis"} {
+		t.Run(kind, func(t *testing.T) {
+			clock := newFakeClock()
+			var regA, regB Registry
+			if kind == "memory" {
+				r := NewMemoryRegistry(clock)
+				regA, regB = r, r
+			} else {
+				c, prefix := redisClient(t)
+				regA, regB = newRedisRegistry(t, c, prefix, clock), newRedisRegistry(t, c, prefix, clock)
+			}
+			a, err := NewManager(Config{Registry: regA, Node: "gw-a", Clock: clock, MaxPerUser: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := newTestManager(t, Config{Registry: regB, Node: "gw-b", Clock: clock, MaxPerUser: 1})
+			ctx := context.Background()
+			s, err := a.Open(ctx, OpenRequest{User: "alice"}, opener(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.stop() // killed
+			if err := b.Logoff(ctx, s.Info().Name); !errors.Is(err, ErrNodeUnreachable) {
+				t.Errorf("Logoff on a dead node = %v, want ErrNodeUnreachable", err)
+			}
+			if err := b.Reset(ctx, s.Info().Name); err != nil {
+				t.Fatalf("Reset: %v", err)
+			}
+			if _, err := b.Open(ctx, OpenRequest{User: "alice"}, opener(nil)); err != nil {
+				t.Errorf("Open after resetting the dead node's session: %v", err)
+			}
+		})
+	}
+}
