@@ -202,3 +202,31 @@ func TestResetOfDeadNode(t *testing.T) {
 		})
 	}
 }
+
+func TestRedisRegistryByAddr(t *testing.T) {
+	c, prefix := redisClient(t) // for the skip rules and the key cleanup
+	addr := c.Options().Addr
+	if _, err := NewRedisRegistry(RedisConfig{}); err == nil {
+		t.Error("NewRedisRegistry without addr or client succeeded")
+	}
+	r, err := NewRedisRegistry(RedisConfig{Addr: addr, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() }) // after the Manager's shutdown (cleanups run last-in first-out)
+	if err := r.Ping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestManager(t, Config{Registry: r, MaxPerUser: 1})
+	if _, err := m.Open(t.Context(), OpenRequest{User: "alice"}, opener(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Open(t.Context(), OpenRequest{User: "alice"}, opener(nil)); !errors.Is(err, ErrCapReached) {
+		t.Errorf("second Open = %v, want ErrCapReached", err)
+	}
+	bad, _ := NewRedisRegistry(RedisConfig{Addr: "127.0.0.1:1", DialTimeout: time.Second})
+	defer bad.Close()
+	if err := bad.Ping(t.Context()); err == nil {
+		t.Error("Ping of a closed port succeeded")
+	}
+}

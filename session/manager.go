@@ -72,13 +72,13 @@ func (m *Manager) Open(ctx context.Context, req OpenRequest, open Opener) (*Sess
 		m.release(s.info.ID)
 		return nil, fmt.Errorf("opening shell on %q for %q: %w", req.Target, req.User, err)
 	}
+	s.start(shell)
 	m.mu.Lock()
 	shut := m.shut
 	if !shut {
 		m.sessions[s.info.ID] = s
 	}
 	m.mu.Unlock()
-	s.start(shell)
 	m.audit(AuditEvent{Event: AuditSessionStart}, s.info)
 	m.log.Info("session started", "session", s.info.Name, "user", req.User, "target", req.Target)
 	if shut {

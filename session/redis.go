@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,11 +14,25 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RedisConfig configures a RedisRegistry.
+// RedisConfig configures a RedisRegistry: either Addr (and the fields
+// after it) or an existing Client. One Redis (or a Sentinel-managed
+// primary); Redis Cluster is not supported.
 type RedisConfig struct {
-	// Client is the Redis connection (required). One Redis (or a
-	// Sentinel-managed primary); Redis Cluster is not supported.
+	// Addr is host:port of the Redis server.
+	Addr     string
+	Username string
+	// Password comes from a file or the environment, never from YAML.
+	Password string
+	DB       int
+	// TLS, when set, connects over TLS.
+	TLS *tls.Config
+	// DialTimeout bounds connecting; default 5s.
+	DialTimeout time.Duration
+
+	// Client is an existing connection to use instead of Addr; Close does
+	// not close it.
 	Client redis.UniversalClient
+
 	// Prefix starts every key and channel; default "psgate:session:".
 	Prefix string
 	// Clock gives the lease times (node clocks must agree within a small
@@ -37,14 +52,16 @@ type RedisConfig struct {
 // Reserve is one Lua script, so the cap holds under any concurrency.
 type RedisRegistry struct {
 	c      redis.UniversalClient
+	own    bool // c was created here: Close closes it
 	prefix string
 	clock  Clock
 }
 
-// NewRedisRegistry validates cfg and returns the registry.
+// NewRedisRegistry validates cfg and returns the registry; it does not
+// connect yet (see Ping).
 func NewRedisRegistry(cfg RedisConfig) (*RedisRegistry, error) {
-	if cfg.Client == nil {
-		return nil, errors.New("redis session registry: no client")
+	if (cfg.Client == nil) == (cfg.Addr == "") {
+		return nil, errors.New("redis session registry: set exactly one of addr and client")
 	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = "psgate:session:"
@@ -52,7 +69,36 @@ func NewRedisRegistry(cfg RedisConfig) (*RedisRegistry, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = systemClock{}
 	}
-	return &RedisRegistry{c: cfg.Client, prefix: cfg.Prefix, clock: cfg.Clock}, nil
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = 5 * time.Second
+	}
+	r := &RedisRegistry{c: cfg.Client, prefix: cfg.Prefix, clock: cfg.Clock}
+	if r.c == nil {
+		r.own = true
+		r.c = redis.NewClient(&redis.Options{Addr: cfg.Addr, Username: cfg.Username, Password: cfg.Password,
+			DB: cfg.DB, TLSConfig: cfg.TLS, DialTimeout: cfg.DialTimeout})
+	}
+	return r, nil
+}
+
+// Ping checks that Redis answers (for readiness).
+func (r *RedisRegistry) Ping(ctx context.Context) error {
+	if err := r.c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("pinging session registry redis: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection if the registry opened it. Call it after the
+// Managers using the registry have shut down.
+func (r *RedisRegistry) Close() error {
+	if !r.own {
+		return nil
+	}
+	if err := r.c.Close(); err != nil {
+		return fmt.Errorf("closing session registry redis: %w", err)
+	}
+	return nil
 }
 
 func (r *RedisRegistry) userKey(user string) string { return r.prefix + "user:" + userKey(user) }

@@ -7,8 +7,9 @@ import "context"
 //
 // Send gives the backend one block of input (a command block when the shell
 // is idle, one line when a running command reads input). Interrupt stops the
-// running command (Ctrl+C); the shell survives. Close ends the remote shell;
-// it must be safe to call more than once.
+// running command (Ctrl+C); the shell survives. Close ends the remote shell.
+// The methods may be called concurrently (two attached tabs) and after
+// Close, where they return an error.
 type Shell interface {
 	Send(input string) error
 	Interrupt(ctx context.Context) error
