@@ -116,3 +116,31 @@ func BenchmarkOutput(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRefresh renews the leases of 10,000 sessions (one node's
+// heartbeat at the 10,000-session target).
+func BenchmarkRefresh(b *testing.B) {
+	infos := make([]Info, 10000)
+	now := time.Now()
+	for i := range infos {
+		id := fmt.Sprintf("%032x", i)
+		infos[i] = Info{ID: id, Name: "user" + strconv.Itoa(i) + ".261122.230405", User: "user" + strconv.Itoa(i),
+			Target: "web1.example.com", Node: "gw-a", State: StateDisconnected, Created: now, LastActivity: now}
+	}
+	run := func(b *testing.B, r Registry) {
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			if err := r.Refresh(ctx, infos, time.Minute); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/heartbeat")
+	}
+	b.Run("memory", func(b *testing.B) { run(b, NewMemoryRegistry(nil)) })
+	b.Run("redis", func(b *testing.B) {
+		c, prefix := redisClient(b)
+		run(b, newRedisRegistry(b, c, prefix, nil))
+	})
+}

@@ -230,3 +230,31 @@ func TestRedisRegistryByAddr(t *testing.T) {
 		t.Error("Ping of a closed port succeeded")
 	}
 }
+
+// TestRedisRefreshAfterScriptFlush: a Redis that lost its script cache
+// (restart, SCRIPT FLUSH) still gets the leases renewed.
+func TestRedisRefreshAfterScriptFlush(t *testing.T) {
+	c, prefix := redisClient(t)
+	clock := newFakeClock()
+	r := newRedisRegistry(t, c, prefix, clock)
+	info := Info{ID: newID(), Name: "alice.261122.230405", User: "alice", Node: "gw-a", Created: clock.Now()}
+	if err := r.Reserve(t.Context(), info, 3, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ScriptFlush(t.Context()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(50 * time.Second)
+	info.State = StateActive
+	if err := r.Refresh(t.Context(), []Info{info}, time.Minute); err != nil {
+		t.Fatalf("Refresh after SCRIPT FLUSH: %v", err)
+	}
+	clock.Advance(50 * time.Second) // past the first lease, within the renewed one
+	got, err := r.Lookup(t.Context(), info.Name)
+	if err != nil {
+		t.Fatalf("Lookup after renewal: %v", err)
+	}
+	if got.State != StateActive {
+		t.Errorf("state = %s, want the refreshed active", got.State)
+	}
+}

@@ -167,22 +167,34 @@ func (r *RedisRegistry) Reserve(ctx context.Context, info Info, max int, lease t
 	return nil
 }
 
-// Refresh implements Registry, in one pipeline.
+// Refresh implements Registry, in one pipeline of EVALSHA calls (the script
+// is loaded again if Redis lost it).
 func (r *RedisRegistry) Refresh(ctx context.Context, infos []Info, lease time.Duration) error {
+	err := r.refresh(ctx, infos, lease)
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		if err = refreshScript.Load(ctx, r.c).Err(); err == nil {
+			err = r.refresh(ctx, infos, lease)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("refreshing %d session leases in redis: %w", len(infos), err)
+	}
+	return nil
+}
+
+func (r *RedisRegistry) refresh(ctx context.Context, infos []Info, lease time.Duration) error {
 	exp, ttl := ms(r.clock.Now().Add(lease)), keyTTL(lease)
 	pipe := r.c.Pipeline()
 	for _, info := range infos {
 		data, err := json.Marshal(info)
 		if err != nil {
-			return fmt.Errorf("refreshing session %q: %w", info.Name, err)
+			return fmt.Errorf("encoding session %q: %w", info.Name, err)
 		}
 		keys := []string{r.userKey(info.User), r.allKey(), r.sessKey(info.ID), r.nameKey(info.Name)}
-		refreshScript.Eval(ctx, pipe, keys, exp, info.ID, data, ttl)
+		refreshScript.EvalSha(ctx, pipe, keys, exp, info.ID, data, ttl)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("refreshing %d session leases in redis: %w", len(infos), err)
-	}
-	return nil
+	_, err := pipe.Exec(ctx)
+	return err
 }
 
 // Release implements Registry.
