@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -65,6 +66,32 @@ func BenchmarkReserve(b *testing.B) {
 	b.Run("redis", func(b *testing.B) {
 		c, prefix := redisClient(b)
 		benchReserve(b, newRedisRegistry(b, c, prefix, nil))
+	})
+	// throughput with 16 concurrent callers per CPU (sign-in bursts)
+	b.Run("memory-parallel", func(b *testing.B) { benchReserveParallel(b, NewMemoryRegistry(nil)) })
+	b.Run("redis-parallel", func(b *testing.B) {
+		c, prefix := redisClient(b)
+		benchReserveParallel(b, newRedisRegistry(b, c, prefix, nil))
+	})
+}
+
+func benchReserveParallel(b *testing.B, r Registry) {
+	ctx := context.Background()
+	now := time.Now()
+	var n atomic.Int64
+	b.SetParallelism(16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			id := fmt.Sprintf("%032x", i)
+			info := Info{ID: id, Name: "n" + id, User: "user" + strconv.FormatInt(i%1000, 10), Node: "gw-a", Created: now, LastActivity: now}
+			if err := r.Reserve(ctx, info, 1<<30, time.Minute); err != nil {
+				b.Error(err)
+				return
+			}
+		}
 	})
 }
 
