@@ -198,4 +198,10 @@ func TestExitDuringOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-s.Done()
+	if infos, err := m.List(context.Background(), Filter{}); err != nil || len(infos) != 0 {
+		t.Errorf("List after the shell exited during open = %v, %v; want none", names(infos), err)
+	}
+	if st := m.Stats(); st != (Stats{}) {
+		t.Errorf("Stats = %+v, want zero", st)
+	}
 }

@@ -72,19 +72,20 @@ func (m *Manager) Open(ctx context.Context, req OpenRequest, open Opener) (*Sess
 		m.release(s.info.ID)
 		return nil, fmt.Errorf("opening shell on %q for %q: %w", req.Target, req.User, err)
 	}
-	s.start(shell)
 	m.mu.Lock()
 	shut := m.shut
 	if !shut {
 		m.sessions[s.info.ID] = s
 	}
 	m.mu.Unlock()
-	m.audit(AuditEvent{Event: AuditSessionStart}, s.info)
-	m.log.Info("session started", "session", s.info.Name, "user", req.User, "target", req.Target)
 	if shut {
-		s.end(context.Background(), ReasonShutdown, false)
+		_ = shell.Close()
+		m.release(s.info.ID)
 		return nil, fmt.Errorf("opening session for %q: %w", req.User, ErrShutdown)
 	}
+	m.audit(AuditEvent{Event: AuditSessionStart}, s.info)
+	m.log.Info("session started", "session", s.info.Name, "user", req.User, "target", req.Target)
+	s.start(shell)
 	return s, nil
 }
 

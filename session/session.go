@@ -39,9 +39,17 @@ func newSession(m *Manager, info Info) *Session {
 	}
 }
 
-// start hands the opened shell to the session and arms the idle timer.
+// start hands the opened shell to the session and arms the idle timer. A
+// session ended meanwhile (shutdown) closes the shell at once.
 func (s *Session) start(shell Shell) {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		if err := shell.Close(); err != nil {
+			s.m.log.Warn("closing shell", "session", s.info.Name, "err", err)
+		}
+		return
+	}
 	s.shell = shell
 	exited := s.exited
 	s.scheduleIdleLocked(s.m.cfg.Clock.Now())
