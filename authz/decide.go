@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // ErrInvalidRules marks a denial where no rule matched and at least one rule
@@ -63,6 +62,7 @@ func (d Decision) Err() error {
 // destination is one of the target's keys or everything, are examined.
 func (p *Policy) Decide(req Request) Decision {
 	q := p.prepare(&req)
+	defer p.release(q)
 	var d Decision
 	if req.AnyUser {
 		for i := range p.rules {
@@ -73,10 +73,12 @@ func (p *Policy) Decide(req Request) Decision {
 	}
 	p.evalBucket(&d, q, p.allUsers)
 	for _, k := range q.user {
-		p.evalBucket(&d, q, p.byUser[k])
+		p.evalBucket(&d, q, p.byUser[string(k)])
 	}
-	for _, k := range q.groupKeys {
-		p.evalBucket(&d, q, p.byGroup[k])
+	for _, g := range q.groups {
+		for _, k := range g.keys {
+			p.evalBucket(&d, q, p.byGroup[string(k)])
+		}
 	}
 	if q.userSIDUnknown {
 		p.evalList(&d, q, p.sidUsers)
@@ -98,8 +100,13 @@ func (p *Policy) evalBucket(d *Decision, q *prepared, b *bucket) {
 	}
 	p.evalList(d, q, b.anyDest)
 	if b.byDest != nil {
-		for _, k := range q.destKeys {
-			p.evalList(d, q, b.byDest[k])
+		for _, k := range q.target {
+			p.evalList(d, q, b.byDest[string(k)])
+		}
+		for _, g := range q.targetGroups {
+			for _, k := range g.keys {
+				p.evalList(d, q, b.byDest[string(k)])
+			}
 		}
 	}
 	if q.targetSIDUnknown {
@@ -118,6 +125,7 @@ func (p *Policy) evalList(d *Decision, q *prepared, idx []int32) {
 // Explain evaluates req against every rule and gives a reason for each.
 func (p *Policy) Explain(req Request) Decision {
 	q := p.prepare(&req)
+	defer p.release(q)
 	var d Decision
 	for i := range p.rules {
 		o, text := p.eval(i, q, true)
@@ -181,7 +189,7 @@ func (p *Policy) evalUser(r *Rule, c *compiled, q *prepared, explain bool) (Outc
 	case r.UserType == UserAll:
 		return Match, "user * matches everyone"
 	case r.UserType == UserAccount:
-		if slices.Contains(q.user, c.user) {
+		if hasKey(q.user, c.user) {
 			return Match, fmt.Sprintf("user matches %s", r.User)
 		}
 		if c.userSID && q.userSIDUnknown {
@@ -193,7 +201,7 @@ func (p *Policy) evalUser(r *Rule, c *compiled, q *prepared, explain bool) (Outc
 		return NoMatch, fmt.Sprintf("user '%s' ≠ '%s'", q.userName, r.User)
 	}
 	for _, g := range q.groups {
-		if slices.Contains(g.keys, c.user) {
+		if hasKey(g.keys, c.user) {
 			return Match, fmt.Sprintf("user matches via group %s", g.name)
 		}
 	}
@@ -213,7 +221,7 @@ func (p *Policy) evalDest(r *Rule, c *compiled, q *prepared, explain bool) (Outc
 	case r.DestinationType == DestinationAll:
 		return Match, "computer * matches every computer"
 	case r.DestinationType == DestinationComputer:
-		if slices.Contains(q.target, c.dest) {
+		if hasKey(q.target, c.dest) {
 			return Match, fmt.Sprintf("computer '%s' matches %s", q.targetName, r.Destination)
 		}
 		if c.destSID && q.targetSIDUnknown {
@@ -225,7 +233,7 @@ func (p *Policy) evalDest(r *Rule, c *compiled, q *prepared, explain bool) (Outc
 		return NoMatch, fmt.Sprintf("computer '%s' ≠ '%s'", q.targetName, r.Destination)
 	}
 	for _, g := range q.targetGroups {
-		if slices.Contains(g.keys, c.dest) {
+		if hasKey(g.keys, c.dest) {
 			return Match, fmt.Sprintf("computer '%s' matches via group %s", q.targetName, g.name)
 		}
 	}
@@ -251,109 +259,4 @@ func evalConfig(r *Rule, c *compiled, q *prepared, explain bool) (Outcome, strin
 		return NoMatch, ""
 	}
 	return NoMatch, fmt.Sprintf("configuration '%s' ≠ '%s'", q.configName, configurationOf(r.ConfigurationName))
-}
-
-// prepared is a Request reduced to comparison keys.
-type prepared struct {
-	user                          []string // caller name, aliases, SID, DN
-	userName                      string   // for explanations
-	groups                        []group
-	groupKeys                     []string // every key of every group, once
-	destKeys                      []string // target keys and target group keys, once
-	userSIDUnknown                bool
-	groupSIDUnknown               bool
-	target                        []string
-	targetName                    string
-	targetGroups                  []group
-	targetSIDUnknown              bool
-	config, configName            string
-	anyUser, anyTarget, anyConfig bool
-}
-
-type group struct {
-	name string
-	keys []string
-}
-
-func (p *Policy) prepare(r *Request) *prepared {
-	m := p.opts.MachineName
-	q := &prepared{anyUser: r.AnyUser, anyTarget: r.AnyTarget, anyConfig: r.AnyConfiguration}
-	q.user = principalKeys(nil, r.Caller.Principal, m)
-	q.userName = NormalizeAccount(r.Caller.Name, m)
-	q.userSIDUnknown = r.Caller.SID == "" && !r.Caller.Resolved
-	q.groups = groups(r.Caller.Groups, m)
-	q.groupSIDUnknown = !r.Caller.Resolved && !anySID(r.Caller.Groups)
-	q.target = p.targetKeys(r.Target)
-	q.targetName = NormalizeTarget(r.Target.Name)
-	q.targetGroups = groups(r.Target.Groups, m)
-	q.targetSIDUnknown = r.Target.SID == "" && !r.Target.Resolved
-	q.groupKeys = flatKeys(nil, q.groups)
-	q.destKeys = flatKeys(append([]string(nil), q.target...), q.targetGroups)
-	q.configName = configurationOf(strings.TrimSpace(r.Configuration))
-	q.config = strings.ToLower(q.configName)
-	return q
-}
-
-func principalKeys(keys []string, pr Principal, machine string) []string {
-	keys = appendKey(keys, accountKey(pr.Name, machine))
-	keys = appendKey(keys, strings.ToLower(strings.TrimSpace(pr.SID)))
-	keys = appendKey(keys, strings.ToLower(strings.TrimSpace(pr.DN)))
-	for _, a := range pr.Aliases {
-		keys = appendKey(keys, accountKey(a, machine))
-	}
-	return keys
-}
-
-func groups(ps []Principal, machine string) []group {
-	gs := make([]group, 0, len(ps))
-	for _, g := range ps {
-		name := g.Name
-		if name == "" {
-			name = g.SID
-		}
-		gs = append(gs, group{name: name, keys: principalKeys(nil, g, machine)})
-	}
-	return gs
-}
-
-func anySID(ps []Principal) bool {
-	for _, g := range ps {
-		if g.SID != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// targetKeys returns every comparison form of the target: its normalised
-// name and aliases (the gateway's names for localhost and "."), SID and DN.
-func (p *Policy) targetKeys(t Target) []string {
-	var keys []string
-	add := func(s string) {
-		n := NormalizeTarget(s)
-		if isLocalTarget(n) {
-			for _, g := range p.gateway {
-				keys = appendKey(keys, g)
-			}
-			return
-		}
-		keys = appendKey(keys, n)
-	}
-	add(t.Name)
-	for _, a := range t.Aliases {
-		add(a)
-	}
-	keys = appendKey(keys, strings.ToLower(strings.TrimSpace(t.SID)))
-	keys = appendKey(keys, strings.ToLower(strings.TrimSpace(t.DN)))
-	return keys
-}
-
-// flatKeys appends every key of gs to keys, once each.
-func flatKeys(keys []string, gs []group) []string {
-	for _, g := range gs {
-		for _, k := range g.keys {
-			keys = appendKey(keys, k)
-		}
-	}
-	return keys
 }

@@ -25,8 +25,10 @@ func NormalizeTarget(s string) string {
 		return s
 	}
 	s = stripPort(s)
-	if a, ok := parseIP(s); ok {
-		return a
+	if mayBeIP(s) {
+		if a, ok := parseIP(s); ok {
+			return a
+		}
 	}
 	s = strings.ToLower(strings.TrimSuffix(s, "."))
 	if strings.HasSuffix(s, ipv6LiteralSuffix) {
@@ -90,3 +92,8 @@ func NormalizeAccount(name, machine string) string {
 
 // isLocalTarget reports whether a normalised target means the gateway itself.
 func isLocalTarget(s string) bool { return s == "localhost" || s == "." }
+
+// mayBeIP is a cheap test that spares host names a failing IP parse.
+func mayBeIP(s string) bool {
+	return s != "" && (strings.IndexByte(s, ':') >= 0 || s[0] >= '0' && s[0] <= '9')
+}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Options describe the gateway for the evaluator.
@@ -42,6 +43,7 @@ type Policy struct {
 	allUsers  *bucket            // UserType All
 	sidUsers  []int32            // User rules whose key is a SID
 	sidGroups []int32            // UserGroup rules whose key is a SID
+	scratch   sync.Pool          // *prepared, reused across decisions
 }
 
 // bucket indexes the rules of one user key by destination.

@@ -1,7 +1,6 @@
 package authz
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -160,7 +159,7 @@ func readRules(path string) ([]Rule, fs.FileInfo, error) {
 	if err != nil {
 		return nil, fi, fmt.Errorf("loading rules %q: %w", path, err)
 	}
-	rules, err := Decode(bytes.NewReader(data))
+	rules, err := DecodeBytes(data)
 	if err != nil {
 		return nil, fi, fmt.Errorf("loading rules %q: %w", path, err)
 	}

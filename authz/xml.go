@@ -29,9 +29,6 @@ const (
 		"hand edits are validated on load and a bad file keeps the last good rules in force. "
 )
 
-// requiredElems must appear once in every <Rule>.
-var requiredElems = []string{elemID, elemUser, elemUserType, elemDest, elemDestType, elemConfig}
-
 // ErrSyntax marks a rules file that is not the AuthorizationRules.xml format.
 var ErrSyntax = errors.New("malformed rules file")
 
@@ -73,8 +70,36 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // Decode reads an AuthorizationRules.xml document (as PSWA or psgate writes
 // it) and returns its rules in file order. Every rule is validated; unknown
 // elements, duplicate elements, duplicate Ids and bad values are errors.
+// A UTF-8 byte order mark and CRLF line ends (as .NET on Windows writes) are
+// fine. Only UTF-8 is read.
 func Decode(r io.Reader) ([]Rule, error) {
-	p := &parser{d: xml.NewDecoder(r)}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading rules: %w", err)
+	}
+	return DecodeBytes(data)
+}
+
+// DecodeBytes is Decode on a byte slice. Well-formed files take a fast path;
+// anything unusual (and every error) goes through encoding/xml, so both give
+// the same rules and the same errors.
+func DecodeBytes(data []byte) ([]Rule, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if bytes.IndexByte(data, '\r') >= 0 {
+		// XML end-of-line handling, done up front so Windows (CRLF) files
+		// take the fast path too.
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	}
+	if rules, ok := fastDecode(data); ok {
+		return rules, nil
+	}
+	return slowDecode(data)
+}
+
+// slowDecode parses with encoding/xml, reporting precise errors.
+func slowDecode(data []byte) ([]Rule, error) {
+	p := &parser{d: xml.NewDecoder(bytes.NewReader(data))}
 	p.d.Strict = true
 	return p.document()
 }
@@ -178,7 +203,7 @@ func (p *parser) rules() ([]Rule, error) {
 
 // rule reads the children of one <Rule> up to its end tag.
 func (p *parser) rule() (Rule, error) {
-	vals := map[string]string{}
+	var f ruleFields
 	for {
 		tok, err := p.next()
 		if err != nil {
@@ -189,34 +214,30 @@ func (p *parser) rule() (Rule, error) {
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
-			return p.build(vals)
+			r, ferr := f.build()
+			if ferr != nil {
+				return Rule{}, p.fail(ferr.elem, ferr.val, ferr.err)
+			}
+			return r, nil
 		case xml.StartElement:
 			name := t.Name.Local
-			if !knownElem(name) {
+			k := elemIndex(name)
+			if k < 0 {
 				return Rule{}, p.fail(name, "", fmt.Errorf("%w: unknown element in <Rule>", ErrSyntax))
 			}
-			if _, dup := vals[name]; dup {
+			if f.has[k] {
 				return Rule{}, p.fail(name, "", fmt.Errorf("%w: element appears twice", ErrSyntax))
 			}
 			v, err := p.text(name)
 			if err != nil {
 				return Rule{}, err
 			}
-			vals[name] = v
-			if name == elemID {
+			f.v[k], f.has[k] = v, true
+			if k == fID {
 				p.id = v
 			}
 		}
 	}
-}
-
-func knownElem(name string) bool {
-	switch name {
-	case elemID, elemName, elemUser, elemUserType, elemDest, elemDestType, elemConfig,
-		elemUserLocal, elemCompLocal, elemDestIsSID:
-		return true
-	}
-	return false
 }
 
 // text reads the character data of a leaf element up to its end tag.
@@ -239,45 +260,6 @@ func (p *parser) text(elem string) (string, error) {
 			return "", p.fail(elem, "", fmt.Errorf("%w: unexpected element <%s> inside", ErrSyntax, t.Name.Local))
 		}
 	}
-}
-
-// build turns the element texts of one rule into a validated Rule.
-func (p *parser) build(v map[string]string) (Rule, error) {
-	for _, e := range requiredElems {
-		if _, ok := v[e]; !ok {
-			return Rule{}, p.fail(e, "", fmt.Errorf("%w: missing element", ErrSyntax))
-		}
-	}
-	var r Rule
-	var err error
-	id, err := strconv.Atoi(v[elemID])
-	if err != nil || id < 0 {
-		return Rule{}, p.fail(elemID, v[elemID], fmt.Errorf("%w: not a non-negative integer", ErrBadValue))
-	}
-	r.ID, r.Name, r.User, r.Destination = id, v[elemName], v[elemUser], v[elemDest]
-	r.ConfigurationName = v[elemConfig]
-	if r.UserType, err = ParseUserType(v[elemUserType]); err != nil {
-		return Rule{}, p.fail(elemUserType, v[elemUserType], ErrBadValue)
-	}
-	if r.DestinationType, err = ParseDestinationType(v[elemDestType]); err != nil {
-		return Rule{}, p.fail(elemDestType, v[elemDestType], ErrBadValue)
-	}
-	for _, b := range []struct {
-		elem string
-		dst  *bool
-	}{{elemUserLocal, &r.IsUserGroupLocal}, {elemCompLocal, &r.IsComputerGroupLocal}, {elemDestIsSID, &r.IsCanonicalDestinationSID}} {
-		s, ok := v[b.elem]
-		if !ok {
-			continue
-		}
-		if *b.dst, err = parseBool(s); err != nil {
-			return Rule{}, p.fail(b.elem, s, ErrBadValue)
-		}
-	}
-	if err := r.Validate(); err != nil {
-		return Rule{}, p.fail("", "", err)
-	}
-	return r, nil
 }
 
 // parseBool accepts the xsd:boolean spellings (true, false, 1, 0).

@@ -71,6 +71,19 @@ func TestDecodePSWAWritten(t *testing.T) {
 		t.Errorf("round trip (-first +second):\n%s", diff)
 	}
 
+	// The same file as Windows writes it: BOM and CRLF.
+	win := append([]byte("\ufeff"), bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))...)
+	if _, ok := fastDecode(win); ok {
+		t.Error("fast path accepted raw CRLF")
+	}
+	fromWin, err := Decode(bytes.NewReader(win))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(got, fromWin); diff != "" {
+		t.Errorf("BOM+CRLF file (-want +got):\n%s", diff)
+	}
+
 	// The SID rules evaluate against a resolved domain caller.
 	p := NewPolicy(got, testOpts)
 	d := p.Decide(Request{
@@ -169,7 +182,20 @@ func FuzzDecode(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("<Rules><Rule><Id>1</Id></Rule></Rules>"))
+	f.Add([]byte("\ufeff<?xml version=\"1.0\"?><Rules>\n<Rule><Id>1</Id><Name>a&#xD;&amp;b</Name><UserCanonicalForm>*</UserCanonicalForm>" +
+		"<UserType>All</UserType><DestinationCanonicalForm>*</DestinationCanonicalForm><DestinationType>All</DestinationType>" +
+		"<ConfigurationName /></Rule></Rules>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The fast path must agree with encoding/xml whenever it accepts.
+		if fast, ok := fastDecode(data); ok {
+			slow, err := slowDecode(data)
+			if err != nil {
+				t.Fatalf("fast path accepted what encoding/xml rejects: %v", err)
+			}
+			if diff := cmp.Diff(slow, fast, cmpEmpty); diff != "" {
+				t.Fatalf("fast path differs (-slow +fast):\n%s", diff)
+			}
+		}
 		rs, err := Decode(bytes.NewReader(data))
 		if err != nil {
 			var pe *ParseError
