@@ -54,7 +54,15 @@ func BenchmarkSessionMemory(b *testing.B) {
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "retained-B/session")
-			runtime.KeepAlive(keep)
+			// and back to the baseline once they close
+			for _, s := range keep {
+				s.Exit()
+			}
+			keep = nil
+			time.Sleep(2 * flushDelay) // let the pending registry update go
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric((float64(after.HeapAlloc)-float64(before.HeapAlloc))/float64(b.N), "after-close-B/session")
 		})
 	}
 }

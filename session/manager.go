@@ -235,6 +235,9 @@ func (m *Manager) isShut() bool {
 func (m *Manager) remove(id string) {
 	m.mu.Lock()
 	delete(m.sessions, id)
+	if len(m.sessions) == 0 { // maps never shrink: give the memory back
+		m.sessions = make(map[string]*Session)
+	}
 	m.mu.Unlock()
 }
 

@@ -107,6 +107,9 @@ func (r *MemoryRegistry) deleteLocked(id string) {
 	if r.names[strings.ToLower(rec.info.Name)] == id {
 		delete(r.names, strings.ToLower(rec.info.Name))
 	}
+	if len(r.records) == 0 { // maps never shrink: give the memory back
+		r.records, r.names, r.byUser = make(map[string]memRecord), make(map[string]string), make(map[string]map[string]struct{})
+	}
 }
 
 // Refresh implements Registry. A record already expired is recorded again:
