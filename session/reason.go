@@ -14,9 +14,6 @@ const (
 	ReasonAccessRevoked Reason = "access_revoked"
 	ReasonShutdown      Reason = "shutdown"
 	ReasonError         Reason = "error"
-	// ReasonLeaseExpired is used only in the registry's bookkeeping: the
-	// owning gateway stopped renewing the session (it died).
-	ReasonLeaseExpired Reason = "lease_expired"
 )
 
 // message is the human text of the closed frame for the reason.
