@@ -18,7 +18,7 @@ func TestDecideAgreesWithExplain(t *testing.T) {
 	cfgs := []string{`*`, ``, `Microsoft.PowerShell`, `E1`}
 	for round := range 200 {
 		var rs []Rule
-		for i := range 1 + rng.IntN(40) {
+		for i := range 1 + rng.IntN(120) {
 			rs = append(rs, rule(i, pick(users...)+"|"+pick(dests...)+"|"+pick(cfgs...)))
 		}
 		p := NewPolicy(rs, testOpts)

@@ -71,13 +71,17 @@ func (p *Policy) Decide(req Request) Decision {
 		}
 		return d.finish()
 	}
-	p.evalBucket(&d, q, p.allUsers)
+	p.evalBucket(&d, q, &p.buckets[allUsers])
 	for _, k := range q.user {
-		p.evalBucket(&d, q, p.byUser[string(k)])
+		if i, ok := p.byUser[string(k)]; ok {
+			p.evalBucket(&d, q, &p.buckets[i])
+		}
 	}
 	for _, g := range q.groups {
 		for _, k := range g.keys {
-			p.evalBucket(&d, q, p.byGroup[string(k)])
+			if i, ok := p.byGroup[string(k)]; ok {
+				p.evalBucket(&d, q, &p.buckets[i])
+			}
 		}
 	}
 	if q.userSIDUnknown {
@@ -91,22 +95,17 @@ func (p *Policy) Decide(req Request) Decision {
 
 // evalBucket evaluates the rules of one user key that can concern the target.
 func (p *Policy) evalBucket(d *Decision, q *prepared, b *bucket) {
-	if b == nil {
-		return
-	}
-	if q.anyTarget {
+	if q.anyTarget || !b.indexed {
 		p.evalList(d, q, b.all)
 		return
 	}
 	p.evalList(d, q, b.anyDest)
-	if b.byDest != nil {
-		for _, k := range q.target {
+	for _, k := range q.target {
+		p.evalList(d, q, b.byDest[string(k)])
+	}
+	for _, g := range q.targetGroups {
+		for _, k := range g.keys {
 			p.evalList(d, q, b.byDest[string(k)])
-		}
-		for _, g := range q.targetGroups {
-			for _, k := range g.keys {
-				p.evalList(d, q, b.byDest[string(k)])
-			}
 		}
 	}
 	if q.targetSIDUnknown {

@@ -38,44 +38,54 @@ type Policy struct {
 	comp    []compiled // parallel to rules
 	gateway []string   // comparison forms of the gateway host
 
-	byUser    map[string]*bucket // UserType User, by user key
-	byGroup   map[string]*bucket // UserType UserGroup, by group key
-	allUsers  *bucket            // UserType All
-	sidUsers  []int32            // User rules whose key is a SID
-	sidGroups []int32            // UserGroup rules whose key is a SID
-	scratch   sync.Pool          // *prepared, reused across decisions
+	buckets   []bucket         // allUsers first
+	byUser    map[string]int32 // UserType User: bucket by user key
+	byGroup   map[string]int32 // UserType UserGroup: bucket by group key
+	sidUsers  []int32          // User rules whose key is a SID
+	sidGroups []int32          // UserGroup rules whose key is a SID
+	scratch   sync.Pool        // *prepared, reused across decisions
 }
 
-// bucket indexes the rules of one user key by destination.
+// bucket holds the rules of one user key. Buckets with more than
+// smallBucket rules are also indexed by destination; small ones are scanned.
 type bucket struct {
 	all     []int32            // every rule of the bucket
+	indexed bool               // the fields below are filled
 	anyDest []int32            // DestinationAll
 	byDest  map[string][]int32 // Computer and ComputerGroup rules by destination key
 	sidDest []int32            // rules whose destination is a SID
 }
 
-func (b *bucket) add(n int32, c *compiled, t DestinationType) {
-	b.all = append(b.all, n)
-	if t == DestinationAll {
-		b.anyDest = append(b.anyDest, n)
+const smallBucket = 8
+
+// index builds the destination index of a large bucket.
+func (b *bucket) index(p *Policy) {
+	if len(b.all) <= smallBucket {
 		return
 	}
-	if b.byDest == nil {
-		b.byDest = map[string][]int32{}
-	}
-	b.byDest[c.dest] = append(b.byDest[c.dest], n)
-	if c.destSID {
-		b.sidDest = append(b.sidDest, n)
+	b.indexed, b.byDest = true, map[string][]int32{}
+	for _, n := range b.all {
+		c := &p.comp[n]
+		if p.rules[n].DestinationType == DestinationAll {
+			b.anyDest = append(b.anyDest, n)
+			continue
+		}
+		b.byDest[c.dest] = append(b.byDest[c.dest], n)
+		if c.destSID {
+			b.sidDest = append(b.sidDest, n)
+		}
 	}
 }
 
-func bucketOf(m map[string]*bucket, k string) *bucket {
-	b := m[k]
-	if b == nil {
-		b = &bucket{}
-		m[k] = b
+// addTo appends rule n to the bucket of key k in m.
+func (p *Policy) addTo(m map[string]int32, k string, n int32) {
+	i, ok := m[k]
+	if !ok {
+		i = int32(len(p.buckets))
+		p.buckets = append(p.buckets, bucket{})
+		m[k] = i
 	}
-	return b
+	p.buckets[i].all = append(p.buckets[i].all, n)
 }
 
 // compiled holds a rule's comparison keys.
@@ -92,7 +102,7 @@ type compiled struct {
 func NewPolicy(rules []Rule, opts Options) *Policy {
 	opts.setDefaults()
 	p := &Policy{opts: opts, rules: slices.Clone(rules),
-		byUser: map[string]*bucket{}, byGroup: map[string]*bucket{}, allUsers: &bucket{}}
+		buckets: []bucket{{}}, byUser: map[string]int32{}, byGroup: map[string]int32{}}
 	slices.SortFunc(p.rules, func(a, b Rule) int { return a.ID - b.ID })
 	p.gateway = p.gatewayKeys()
 	p.comp = make([]compiled, len(p.rules))
@@ -102,21 +112,27 @@ func NewPolicy(rules []Rule, opts Options) *Policy {
 		n := int32(i)
 		switch r.UserType {
 		case UserAll:
-			p.allUsers.add(n, &c, r.DestinationType)
+			p.buckets[allUsers].all = append(p.buckets[allUsers].all, n)
 		case UserAccount:
-			bucketOf(p.byUser, c.user).add(n, &c, r.DestinationType)
+			p.addTo(p.byUser, c.user, n)
 			if c.userSID {
 				p.sidUsers = append(p.sidUsers, n)
 			}
 		case UserGroup:
-			bucketOf(p.byGroup, c.user).add(n, &c, r.DestinationType)
+			p.addTo(p.byGroup, c.user, n)
 			if c.userSID {
 				p.sidGroups = append(p.sidGroups, n)
 			}
 		}
 	}
+	for i := range p.buckets {
+		p.buckets[i].index(p)
+	}
 	return p
 }
+
+// allUsers is the bucket of everyone-rules.
+const allUsers = 0
 
 func (p *Policy) gatewayKeys() []string {
 	keys := []string{NormalizeTarget(p.opts.GatewayHost)}

@@ -72,14 +72,28 @@ type scanner struct {
 	src     string
 	pos     int
 	configs map[string]string // interned configuration names
+	arena   strings.Builder   // copies of retained values
 }
 
+// arenaChunk is the size of the blocks retained values are copied into.
+const arenaChunk = 256 << 10
+
 // keep copies the values a Rule retains out of the source text (so the
-// file's text can be freed) and interns the few configuration names.
+// file's text can be freed) into large blocks, and interns the few
+// configuration names.
 func (s *scanner) keep(k int, v string) string {
 	switch k {
 	case fName, fUser, fDest:
-		return strings.Clone(v)
+		if len(v) > arenaChunk/4 {
+			return strings.Clone(v)
+		}
+		if s.arena.Cap()-s.arena.Len() < len(v) {
+			s.arena = strings.Builder{} // earlier blocks stay alive through their strings
+			s.arena.Grow(arenaChunk)
+		}
+		start := s.arena.Len()
+		s.arena.WriteString(v)
+		return s.arena.String()[start:]
 	case fConfig:
 		if c, ok := s.configs[v]; ok {
 			return c
