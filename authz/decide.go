@@ -161,8 +161,11 @@ func (p *Policy) eval(i int, q *prepared, explain bool) (Outcome, string) {
 	do, dt := p.evalDest(r, c, q, explain)
 	co, ct := evalConfig(r, c, q, explain)
 	o := combine(uo, do, co)
-	if !explain && o != Invalid {
-		return o, ""
+	if !explain {
+		if o != Invalid {
+			return o, ""
+		}
+		return p.eval(i, q, true) // rare: build the reason text
 	}
 	return o, fmt.Sprintf("rule %d: %s; %s; %s", r.ID, ut, dt, ct)
 }
@@ -189,9 +192,15 @@ func (p *Policy) evalUser(r *Rule, c *compiled, q *prepared, explain bool) (Outc
 		return Match, "user * matches everyone"
 	case r.UserType == UserAccount:
 		if hasKey(q.user, c.user) {
+			if !explain {
+				return Match, ""
+			}
 			return Match, fmt.Sprintf("user matches %s", r.User)
 		}
 		if c.userSID && q.userSIDUnknown {
+			if !explain {
+				return Invalid, ""
+			}
 			return Invalid, fmt.Sprintf("user %s is a SID and the caller's SID is unknown", r.User)
 		}
 		if !explain {
@@ -201,10 +210,16 @@ func (p *Policy) evalUser(r *Rule, c *compiled, q *prepared, explain bool) (Outc
 	}
 	for _, g := range q.groups {
 		if hasKey(g.keys, c.user) {
+			if !explain {
+				return Match, ""
+			}
 			return Match, fmt.Sprintf("user matches via group %s", g.name)
 		}
 	}
 	if c.userSID && q.groupSIDUnknown {
+		if !explain {
+			return Invalid, ""
+		}
 		return Invalid, fmt.Sprintf("group %s is a SID and the caller's group SIDs are unknown", r.User)
 	}
 	if !explain {
@@ -221,9 +236,15 @@ func (p *Policy) evalDest(r *Rule, c *compiled, q *prepared, explain bool) (Outc
 		return Match, "computer * matches every computer"
 	case r.DestinationType == DestinationComputer:
 		if hasKey(q.target, c.dest) {
+			if !explain {
+				return Match, ""
+			}
 			return Match, fmt.Sprintf("computer '%s' matches %s", q.targetName, r.Destination)
 		}
 		if c.destSID && q.targetSIDUnknown {
+			if !explain {
+				return Invalid, ""
+			}
 			return Invalid, fmt.Sprintf("computer %s is a SID and the target's SID is unknown", r.Destination)
 		}
 		if !explain {
@@ -233,10 +254,16 @@ func (p *Policy) evalDest(r *Rule, c *compiled, q *prepared, explain bool) (Outc
 	}
 	for _, g := range q.targetGroups {
 		if hasKey(g.keys, c.dest) {
+			if !explain {
+				return Match, ""
+			}
 			return Match, fmt.Sprintf("computer '%s' matches via group %s", q.targetName, g.name)
 		}
 	}
 	if c.destSID && q.targetSIDUnknown {
+		if !explain {
+			return Invalid, ""
+		}
 		return Invalid, fmt.Sprintf("computer group %s is a SID and the target's groups are unknown", r.Destination)
 	}
 	if !explain {
@@ -252,6 +279,9 @@ func evalConfig(r *Rule, c *compiled, q *prepared, explain bool) (Outcome, strin
 	case c.cfg == Wildcard:
 		return Match, "configuration * matches every configuration"
 	case c.cfg == q.config:
+		if !explain {
+			return Match, ""
+		}
 		return Match, fmt.Sprintf("configuration matches %s", configurationOf(r.ConfigurationName))
 	}
 	if !explain {
