@@ -12,7 +12,7 @@
 # fixture.env (base DN, domain, realm, admin and service-account credentials).
 #
 # Domain EXAMPLE / realm EXAMPLE.TEST; password Passw0rd! for every user:
-#   alice (DN CN=Alice Admin,…) bob carol; dave (disabled, data 533); erin (lockout
+#   alice bob carol (DNs CN=<name>,CN=Users,…); dave (disabled, data 533); erin (lockout
 #   threshold 3 through a fine-grained policy, data 775); frank (must change: pwdLastSet=0,
 #   data 773); henry (account expired, data 701); svc-psgate (the gateway's service account).
 #   No "password expired" (532) user: Samba ignores a maximum age under one day and
