@@ -61,16 +61,23 @@ type snapshot struct {
 	err    error // why the file at sig is not in force (nil: it is)
 }
 
-// fileSig identifies a version of the file cheaply.
+// fileSig identifies a version of the file cheaply: device, inode, size and
+// modification time. The zero value means "no file".
 type fileSig struct {
-	info fs.FileInfo
+	dev, ino uint64
+	size     int64
+	mtime    int64 // ns
+	ok       bool
 }
 
-func (a fileSig) same(b fs.FileInfo) bool {
-	if a.info == nil || b == nil {
-		return a.info == nil && b == nil
+// sigOf is the fileSig of a FileInfo from Stat (nil: no file).
+func sigOf(fi fs.FileInfo) fileSig {
+	if fi == nil {
+		return fileSig{}
 	}
-	return os.SameFile(a.info, b) && a.info.Size() == b.Size() && a.info.ModTime().Equal(b.ModTime())
+	sg := fileSig{size: fi.Size(), mtime: fi.ModTime().UnixNano(), ok: true}
+	sg.dev, sg.ino = devIno(fi)
+	return sg
 }
 
 // OpenStore returns a store on cfg.Path and loads it. A missing or invalid
@@ -96,11 +103,11 @@ func (s *Store) Path() string { return s.cfg.Path }
 // inode, size or modification time changed.
 func (s *Store) Policy() *Policy {
 	cur := s.snap.Load()
-	fi, err := os.Stat(s.cfg.Path)
-	if err == nil && cur.sig.same(fi) {
+	sig, err := statSig(s.cfg.Path)
+	if err == nil && cur.sig == sig {
 		return cur.policy
 	}
-	if err != nil && cur.sig.info == nil && cur.err != errNotLoaded {
+	if err != nil && !cur.sig.ok && cur.err != errNotLoaded {
 		return cur.policy // still missing or unreadable; already reported
 	}
 	return s.reload()
@@ -125,10 +132,10 @@ func (s *Store) reload() *Policy {
 	defer s.mu.Unlock()
 	cur := s.snap.Load()
 	rules, fi, err := readRules(s.cfg.Path)
-	if fi != nil && cur.err != errNotLoaded && cur.sig.same(fi) {
+	if fi != nil && cur.err != errNotLoaded && cur.sig == sigOf(fi) {
 		return cur.policy // another goroutine already loaded this version
 	}
-	next := &snapshot{policy: cur.policy, sig: fileSig{fi}, err: err}
+	next := &snapshot{policy: cur.policy, sig: sigOf(fi), err: err}
 	if err != nil {
 		s.cfg.Logger.Error("rules file not loaded; keeping the last good rules",
 			"rules_file", s.cfg.Path, "rules", cur.policy.Len(), "error", err)
