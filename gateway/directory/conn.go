@@ -32,7 +32,10 @@ func (c *conn) do(ctx context.Context, timeout time.Duration, f func() error) er
 	stop := context.AfterFunc(ctx, func() { c.raw.SetDeadline(time.Unix(1, 0)) })
 	err := f()
 	if !stop() || ctx.Err() != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+		return fmt.Errorf("%w: %w", ErrUnavailable, context.Cause(ctx))
+	}
+	if err != nil && !time.Now().Before(deadline) {
+		return fmt.Errorf("%w: timed out after %v: %v", ErrUnavailable, timeout, err)
 	}
 	c.raw.SetDeadline(time.Time{})
 	return err

@@ -59,11 +59,12 @@ func ADDataCode(msg string) string {
 // bind identity (never the password).
 func classifyBind(who string, err error) error {
 	var le *ldap.Error
+	if errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("binding as %q: %w", who, err)
+	}
 	if !errors.As(err, &le) {
-		if isNetwork(err) {
-			return fmt.Errorf("binding as %q: %w: %v", who, ErrUnavailable, err)
-		}
-		return fmt.Errorf("binding as %q: %w: %v", who, ErrInvalidCredentials, err)
+		// no answer from the server (go-ldap's read errors are not *ldap.Error)
+		return fmt.Errorf("binding as %q: %w: %v", who, ErrUnavailable, err)
 	}
 	switch le.ResultCode {
 	case ldap.LDAPResultInvalidCredentials:

@@ -13,8 +13,8 @@ func TestSID(t *testing.T) {
 	tests := []struct{ b64, want string }{
 		// objectSid of srv1 in the Samba fixture (base64 from ldapsearch)
 		{"AQUAAAAAAAUVAAAAL83+yR0ersWHT57nXwQAAA==", "S-1-5-21-3388919087-3316522525-3885911943-1119"}, // as samba's ndr_unpack(dom_sid) prints it
-		{"AQIAAAAAAAUgAAAAIQIAAA==", "S-1-5-32-545"}, // BUILTIN\Users
-		{"AQEAAAAAAAUSAAAA", "S-1-5-18"},             // LocalSystem
+		{"AQIAAAAAAAUgAAAAIQIAAA==", "S-1-5-32-545"},                                                   // BUILTIN\Users
+		{"AQEAAAAAAAUSAAAA", "S-1-5-18"},                                                               // LocalSystem
 	}
 	for _, tc := range tests {
 		raw, _ := base64.StdEncoding.DecodeString(tc.b64)
@@ -81,6 +81,7 @@ func TestClassifyBind(t *testing.T) {
 		{"network", &ldap.Error{ResultCode: ldap.ErrorNetwork, Err: errors.New("conn closed")}, ErrUnavailable},
 		{"busy", &ldap.Error{ResultCode: ldap.LDAPResultBusy, Err: errors.New("")}, ErrUnavailable},
 		{"empty password", &ldap.Error{ResultCode: ldap.ErrorEmptyPassword, Err: errors.New("")}, ErrInvalidCredentials},
+		{"no answer", errors.New("unable to read LDAP response packet: i/o timeout"), ErrUnavailable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
