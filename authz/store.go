@@ -127,10 +127,17 @@ func (s *Store) Decide(req Request) Decision { return s.Policy().Decide(req) }
 func (s *Store) Explain(req Request) Decision { return s.Policy().Explain(req) }
 
 // reload re-reads the file; on failure the last good policy stays in force.
+// While one goroutine loads, the others keep deciding with the rules in
+// force instead of queueing behind it (or loading the same file again).
 func (s *Store) reload() *Policy {
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		return s.snap.Load().policy
+	}
 	defer s.mu.Unlock()
 	cur := s.snap.Load()
+	if sig, err := statSig(s.cfg.Path); err == nil && cur.err != errNotLoaded && cur.sig == sig {
+		return cur.policy // loaded by another goroutine meanwhile
+	}
 	rules, fi, err := readRules(s.cfg.Path)
 	if fi != nil && cur.err != errNotLoaded && cur.sig == sigOf(fi) {
 		return cur.policy // another goroutine already loaded this version

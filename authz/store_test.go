@@ -202,3 +202,50 @@ func TestStoreLockHonoursContext(t *testing.T) {
 		t.Errorf("add while locked: %v", err)
 	}
 }
+
+// TestStoreConcurrentReaders decides from many goroutines while a writer
+// changes the file (run with -race): every decision sees either the old or
+// the new rules, and afterwards everyone sees the new ones.
+func TestStoreConcurrentReaders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "AuthorizationRules.xml")
+	ctx := context.Background()
+	w := newStore(t, path, nil)
+	if _, err := w.Add(ctx, rules(`D\a|*|*`)); err != nil {
+		t.Fatal(err)
+	}
+	r := newStore(t, path, nil)
+	a := Request{Caller: caller(`D\a`), Target: Target{Name: "x"}}
+	b := Request{Caller: caller(`D\b`), Target: Target{Name: "x"}}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if !r.Decide(a).Allowed {
+					t.Error("rule of D\\a lost during reload")
+					return
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		if _, err := w.Add(ctx, []Rule{rule(-1, fmt.Sprintf(`D\x%d|*|*`, i))}); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := w.Add(ctx, rules(`D\b|*|*`)); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
+	if !r.Decide(b).Allowed || r.Policy().Len() != 22 {
+		t.Errorf("after writes: b allowed %v, %d rules", r.Decide(b).Allowed, r.Policy().Len())
+	}
+}
