@@ -68,6 +68,8 @@ func TestRuleCLI(t *testing.T) {
 		{"add-doc-admins", []string{"add", "--user-group", `EXAMPLE\Admins`, "--computer", "*", "--configuration", "*", "--name", "admins"}, 0},
 		{"add-multi-user", []string{"add", "--user", `EXAMPLE\alice`, "--user", `EXAMPLE\bob`, "--computer", "srv1.example.test", "--configuration", "*", "--name", "ops"}, 0},
 		{"add-ip-json", []string{"add", "--user", `PSWASERVER\chrisLocal`, "--computer", "[2001:DB8::0:1]", "--configuration", "Microsoft.PowerShell", "-o", "json"}, 0},
+		// One bad name among several: nothing is added (one atomic write or none).
+		{"add-multi-one-bad", []string{"add", "--user", `EXAMPLE\carol`, "--user", `\bad`, "--computer", "*", "--configuration", "E"}, 2},
 		{"get-all", []string{"get"}, 0},
 		{"get-by-name", []string{"get", "--name", "OPS", "--id", "9"}, 0},
 		{"get-xml", []string{"get", "--id", "1", "-o", "xml"}, 0},
@@ -75,6 +77,7 @@ func TestRuleCLI(t *testing.T) {
 		{"test-explain-group", []string{"test", "--user", `EXAMPLE\carol`, "--member-of", `EXAMPLE\Level1Support`, "--uri", "https://srv2.example.test:5986/wsman", "--explain"}, 1},
 		{"test-ignore-computer", []string{"test", "--user", `EXAMPLE\bob`, "--computer", "*", "--configuration", "*"}, 0},
 		{"test-no-match", []string{"test", "--user", `EXAMPLE\mallory`, "--computer", "srv1"}, 1},
+		{"test-json-explain", []string{"test", "--user", `EXAMPLE\bob`, "--computer", "srv1.example.test", "--explain", "-o", "json"}, 0},
 		// The admin believes rule 3 is bob's: refused, nothing removed.
 		{"remove-stale-refused", []string{"remove", "--id", "3", "--expect-user", `EXAMPLE\bob`}, 2},
 		{"remove-guarded", []string{"remove", "--id", "4", "--expect-user", `example\bob`, "--expect-name", "ops"}, 0},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -54,7 +55,7 @@ from --member-of (user groups) and --computer-member-of (computer groups).`,
 	f.StringArrayVar(&tf.memberOf, "member-of", nil, "a `group` the user belongs to (repeatable)")
 	f.StringArrayVar(&tf.computerMemberOf, "computer-member-of", nil, "a `group` the computer belongs to (repeatable)")
 	f.BoolVar(&tf.explain, "explain", false, "say for every rule why it matches or not")
-	f.StringVarP(&tf.output, "output", "o", "table", "output `format`: table, json or xml")
+	f.StringVarP(&tf.output, "output", "o", "table", "output `format`: table, json (the whole decision) or xml")
 	return cmd
 }
 
@@ -104,6 +105,9 @@ func principalOf(s string) authz.Principal {
 // reportTest prints the verdict: reasons (with --explain), warnings for rules
 // that cannot be evaluated, then the matching rules. No match is exit 1.
 func reportTest(e *env, tf ruleTestFlags, p *authz.Policy, req authz.Request) error {
+	if tf.output == "json" {
+		return reportTestJSON(e, tf, p, req)
+	}
 	var d authz.Decision
 	if tf.explain {
 		d = p.Explain(req)
@@ -127,4 +131,24 @@ func reportTest(e *env, tf ruleTestFlags, p *authz.Policy, req authz.Request) er
 		return errNo
 	}
 	return printRules(e.ctx, e.stdout, ruleResolver(e), tf.output, d.Matched)
+}
+
+// reportTestJSON prints the whole Decision (with reasons under --explain).
+func reportTestJSON(e *env, tf ruleTestFlags, p *authz.Policy, req authz.Request) error {
+	d := p.Decide(req)
+	if tf.explain {
+		d = p.Explain(req)
+	}
+	if d.Matched == nil {
+		d.Matched = []authz.Rule{}
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return errNo
+	}
+	return nil
 }
