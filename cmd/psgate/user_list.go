@@ -1,0 +1,46 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/spf13/cobra"
+)
+
+func newUserListCmd(e *env, uf *userFlags) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "list [-o table|json]",
+		Short: "List local users (never their hashes)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := openUsers(uf, false, "")
+			if err != nil {
+				return err
+			}
+			users := s.List()
+			switch output {
+			case "json":
+				if users == nil {
+					users = []localusers.User{}
+				}
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(users)
+			case "table":
+				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tHASH\tDISABLED\tGROUPS")
+				for _, u := range users {
+					fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", u.Name, u.Algorithm, u.Disabled, strings.Join(u.Groups, ","))
+				}
+				return tw.Flush()
+			}
+			return fmt.Errorf("output %q: want table or json", output)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output `format`: table or json")
+	return cmd
+}
