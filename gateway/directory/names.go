@@ -103,6 +103,12 @@ func (d *Directory) nameMatch(kind Kind, name string) (string, error) {
 	}
 	switch {
 	case kind == KindUser && strings.Contains(name, "@"):
+		// AD also accepts the implicit UPN sam@dnsdomain of a user whose
+		// userPrincipalName is empty
+		local, realm, _ := strings.Cut(name, "@")
+		if strings.EqualFold(realm, d.cfg.Realm) && local != "" {
+			return "(|(userPrincipalName=" + esc(name) + ")(sAMAccountName=" + esc(local) + "))", nil
+		}
 		return "(userPrincipalName=" + esc(name) + ")", nil
 	case kind == KindComputer && strings.Contains(name, "."):
 		return "(dNSHostName=" + esc(name) + ")", nil

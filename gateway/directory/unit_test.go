@@ -133,7 +133,9 @@ func TestNameFilterEscapes(t *testing.T) {
 	}{
 		{lp, KindUser, "*)(uid=*", "(uid=\\2a\\29\\28uid=\\2a)"},
 		{ad, KindUser, `EXAMPLE\bob`, "(sAMAccountName=bob)"},
-		{ad, KindUser, "bob@example.test", "(userPrincipalName=bob@example.test)"},
+		{ad, KindUser, "bob@example.test", "(|(userPrincipalName=bob@example.test)(sAMAccountName=bob))"},
+		{ad, KindUser, "bob@other.test", "(userPrincipalName=bob@other.test)"},
+		{ad, KindUser, "*@example.test", `(|(userPrincipalName=\2a@example.test)(sAMAccountName=\2a))`},
 		{ad, KindComputer, "srv1", "(sAMAccountName=srv1$)"},
 		{ad, KindComputer, "srv1.example.test", "(dNSHostName=srv1.example.test)"},
 		{ad, KindGroup, `BUILTIN\Users`, "(sAMAccountName=Users)"},
