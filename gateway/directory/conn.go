@@ -79,8 +79,9 @@ func (d *Directory) dial(ctx context.Context) (*conn, error) {
 	return c, nil
 }
 
-// serviceConn returns a pooled service connection or dials and binds one.
-func (d *Directory) serviceConn(ctx context.Context) (*conn, error) {
+// serviceConn returns a pooled service connection (reused) or dials and
+// binds a new one.
+func (d *Directory) serviceConn(ctx context.Context) (c *conn, reused bool, err error) {
 	for {
 		select {
 		case c := <-d.pool:
@@ -88,23 +89,23 @@ func (d *Directory) serviceConn(ctx context.Context) (*conn, error) {
 				c.Close()
 				continue
 			}
-			return c, nil
+			return c, true, nil
 		default:
 		}
 		break
 	}
-	c, err := d.dial(ctx)
+	c, err = d.dial(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.cfg.BindDN != "" {
 		err = c.do(ctx, d.cfg.Timeout, func() error { return c.l.Bind(d.cfg.BindDN, d.cfg.BindPassword) })
 		if err != nil {
 			c.Close()
-			return nil, fmt.Errorf("service account: %w", classifyBind(d.cfg.BindDN, err))
+			return nil, false, fmt.Errorf("service account: %w", classifyBind(d.cfg.BindDN, err))
 		}
 	}
-	return c, nil
+	return c, false, nil
 }
 
 // release returns c to the pool, or closes it when the pool is full, the
@@ -129,17 +130,19 @@ func (d *Directory) release(c *conn, err error) {
 
 func isNetworkOrUnavailable(err error) bool { return isNetwork(err) || errors.Is(err, ErrUnavailable) }
 
-// withService runs f on a service connection. A connection that broke
-// while idle is re-dialled once.
+// withService runs f on a service connection. When a pooled connection
+// fails (the server restarted, a firewall dropped it while idle), f runs
+// once more on a freshly dialled one; a fresh connection is not retried, so
+// a down server fails in one Timeout.
 func (d *Directory) withService(ctx context.Context, f func(c *conn) error) error {
-	for attempt := 0; ; attempt++ {
-		c, err := d.serviceConn(ctx)
+	for {
+		c, reused, err := d.serviceConn(ctx)
 		if err != nil {
 			return err
 		}
 		err = c.do(ctx, d.cfg.Timeout, func() error { return f(c) })
 		d.release(c, err)
-		if err != nil && isNetwork(err) && attempt == 0 && ctx.Err() == nil {
+		if err != nil && reused && isNetworkOrUnavailable(err) && ctx.Err() == nil {
 			d.cfg.Logger.Warn("ldap service connection failed; reconnecting", "error", err)
 			continue
 		}
