@@ -2,7 +2,6 @@ package localusers
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Authenticate checks name (case-insensitive) and password. Every call
@@ -11,7 +10,7 @@ import (
 // is reported only when the password was right.
 func (s *Store) Authenticate(name, password string) (User, error) {
 	s.refresh()
-	e, known := s.cur.Load().users[strings.ToLower(name)]
+	e, known := s.cur.Load().users[asciiLower(name)]
 	stored := s.dummy
 	if known {
 		stored = e.Hash

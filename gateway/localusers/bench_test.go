@@ -28,6 +28,20 @@ func BenchmarkAuthenticate(b *testing.B) {
 	}
 }
 
+// BenchmarkAuthenticateUnknownUser costs the same as a known user: the
+// dummy hash hides which names exist.
+func BenchmarkAuthenticateUnknownUser(b *testing.B) {
+	s, err := New(Config{Path: filepath.Join(b.TempDir(), "u.yaml"), Create: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.Authenticate("mallory", "correct horse"); err == nil {
+			b.Fatal("unknown user signed in")
+		}
+	}
+}
+
 // BenchmarkAuthenticateParallel: sign-ins per second on all cores; the
 // semaphore (MaxConcurrent) bounds memory.
 func BenchmarkAuthenticateParallel(b *testing.B) {

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"slices"
-	"strings"
 )
 
 // Add creates a user with password and groups.
@@ -90,7 +89,7 @@ func (s *Store) newHash(name, password string) (string, error) {
 }
 
 func indexOf(users []entry, name string) int {
-	return slices.IndexFunc(users, func(e entry) bool { return strings.EqualFold(e.Name, name) })
+	return slices.IndexFunc(users, func(e entry) bool { return asciiLower(e.Name) == asciiLower(name) })
 }
 
 // change applies f to the file's current content under the file lock and

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -28,6 +27,18 @@ type entry struct {
 // namePattern is what a user or group name may be: it keeps names safe in
 // logs, YAML and the rules file.
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
+
+// asciiLower folds A-Z only: names are ASCII, and Unicode folding would
+// let "ALİCE" (dotted capital I) sign in as alice.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
 
 func checkName(kind, name string) error {
 	if !namePattern.MatchString(name) {
@@ -52,7 +63,7 @@ func parse(path string, data []byte) ([]entry, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", where, err))
 			continue
 		}
-		key := strings.ToLower(e.Name)
+		key := asciiLower(e.Name)
 		if seen[key] {
 			errs = append(errs, fmt.Errorf("%s: duplicate user %q: %w", where, e.Name, ErrInvalidFile))
 		}

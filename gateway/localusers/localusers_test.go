@@ -71,6 +71,16 @@ func TestAuthenticate(t *testing.T) {
 	}
 }
 
+func TestHostileNames(t *testing.T) {
+	s := newStore(t, Config{})
+	must(t, s.Add("alice", "correct horse", nil))
+	for _, name := range []string{"", "alice\x00", "*", "alice ", strings.Repeat("a", 100000), "../alice", "ALİCE"} {
+		if u, err := s.Authenticate(name, "correct horse"); !errors.Is(err, ErrInvalidCredentials) {
+			t.Errorf("Authenticate(%.20q) = %+v, %v; want ErrInvalidCredentials", name, u, err)
+		}
+	}
+}
+
 func TestErrorsDoNotCarryPasswords(t *testing.T) {
 	s := newStore(t, Config{})
 	must(t, s.Add("alice", "secret-pass-1", nil))

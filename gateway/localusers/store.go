@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -145,7 +144,7 @@ func (s *Store) load() (*snapshot, error) {
 func newSnapshot(users []entry, info os.FileInfo) *snapshot {
 	snap := &snapshot{users: make(map[string]entry, len(users)), order: users, info: info}
 	for _, u := range users {
-		snap.users[strings.ToLower(u.Name)] = u
+		snap.users[asciiLower(u.Name)] = u
 	}
 	return snap
 }
@@ -191,7 +190,7 @@ func (s *Store) List() []User {
 // a password.
 func (s *Store) Lookup(name string) (User, error) {
 	s.refresh()
-	e, ok := s.cur.Load().users[strings.ToLower(name)]
+	e, ok := s.cur.Load().users[asciiLower(name)]
 	if !ok {
 		return User{}, fmt.Errorf("user %q: %w", name, ErrNotFound)
 	}
