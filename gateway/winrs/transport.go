@@ -1,0 +1,284 @@
+package winrs
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	azntlm "github.com/Azure/go-ntlmssp"
+	"github.com/bodgit/ntlmssp"
+	ntlmhttp "github.com/bodgit/ntlmssp/http"
+	"github.com/masterzen/winrm"
+	"github.com/masterzen/winrm/soap"
+)
+
+// poster sends one SOAP envelope and returns the reply body. A non-200
+// reply is a *FaultError. Every call is bounded by ctx.
+type poster interface {
+	post(ctx context.Context, msg *soap.SoapMessage) (string, error)
+	close()
+}
+
+// httpPoster is our own winrm.Transporter. masterzen's transports cannot be
+// given a context, its Encryption uses a bare http.Client (no Dial, no TLS
+// settings, no timeouts: a black-holed host hangs it forever) and shares NTLM
+// state between concurrent Posts (masterzen#142), and every transport ignores
+// a custom path (Endpoint.url() is always /wsman). So this one does Basic,
+// NTLM (Azure/go-ntlmssp, as masterzen's ClientNTLM) and NTLM with message
+// encryption (bodgit/ntlmssp, the same library and wire format as
+// masterzen's Encryption) over an http.Client we control. Posts on one
+// httpPoster are serialised (mu): the console gives its Receive loop a
+// poster of its own, so Send never waits for a long-poll, and no NTLM state is
+// ever shared between concurrent requests (#142 worked around).
+type httpPoster struct {
+	mu       sync.Mutex
+	url      string
+	mode     string // "basic", "ntlm", "sealed"
+	user     string
+	password string
+	tr       *http.Transport
+	client   *http.Client
+}
+
+var _ winrm.Transporter = (*httpPoster)(nil)
+
+func newHTTPPoster(cfg *Config, mode string) (*httpPoster, error) {
+	tlsCfg := &tls.Config{
+		InsecureSkipVerify: cfg.Insecure, //nolint:gosec // operator's explicit choice
+		ServerName:         cfg.TLSServerName,
+		MinVersion:         tls.VersionTLS12,
+	}
+	if len(cfg.CACertPEM) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(cfg.CACertPEM) {
+			return nil, errors.New("ca certificates: no PEM certificate found")
+		}
+		tlsCfg.RootCAs = pool
+	}
+	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		DialContext:         dialer.DialContext,
+		TLSClientConfig:     tlsCfg,
+		TLSHandshakeTimeout: cfg.ConnectTimeout,
+		MaxConnsPerHost:     1, // NTLM authenticates the TCP connection
+		MaxIdleConnsPerHost: 1,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   false,
+	}
+	p := &httpPoster{url: cfg.endpointURL(), mode: mode, user: cfg.Username, password: cfg.Password, tr: tr}
+	var rt http.RoundTripper = tr
+	if mode == "ntlm" {
+		rt = &azntlm.Negotiator{RoundTripper: tr}
+	}
+	p.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // never follow a redirect with credentials
+	}}
+	return p, nil
+}
+
+// Transport implements winrm.Transporter; the poster is configured already.
+func (p *httpPoster) Transport(*winrm.Endpoint) error { return nil }
+
+// Post implements winrm.Transporter for callers holding only a
+// winrm.Client; it is bounded by a generous default deadline.
+func (p *httpPoster) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return p.post(ctx, msg)
+}
+
+func (p *httpPoster) post(ctx context.Context, msg *soap.SoapMessage) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	body := []byte(msg.String())
+	if p.mode == "sealed" {
+		return p.postSealed(ctx, body)
+	}
+	req, err := p.newRequest(ctx, body)
+	if err != nil {
+		return "", err
+	}
+	// Basic: preemptive. NTLM: the Negotiator reads these credentials and
+	// runs the NTLM handshake instead.
+	req.SetBasicAuth(p.user, p.password)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	return readReply(resp)
+}
+
+func (p *httpPoster) newRequest(ctx context.Context, body []byte) (*http.Request, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, r)
+	if err != nil {
+		return nil, fmt.Errorf("building request for %s: %w", p.url, err)
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.Header.Set("User-Agent", "psgate WinRM client")
+	return req, nil
+}
+
+// postSealed does what masterzen's Encryption.Post does (an empty-body NTLM
+// handshake on the connection, then the SOAP body sealed as
+// multipart/encrypted), with our context, dialer and TLS settings.
+func (p *httpPoster) postSealed(ctx context.Context, body []byte) (string, error) {
+	user, domain := splitUser(p.user)
+	nc, err := ntlmssp.NewClient(ntlmssp.SetUserInfo(user, p.password), ntlmssp.SetDomain(domain),
+		ntlmssp.SetVersion(ntlmssp.DefaultVersion()))
+	if err != nil {
+		return "", fmt.Errorf("ntlm client: %w", err)
+	}
+	hc, err := ntlmhttp.NewClient(p.client, nc, ntlmhttp.Encryption(true))
+	if err != nil {
+		return "", fmt.Errorf("ntlm http client: %w", err)
+	}
+	req, err := p.newRequest(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Length", "0")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", &FaultError{Status: resp.StatusCode, Reason: "ntlm handshake refused"}
+	}
+	if req, err = p.newRequest(ctx, body); err != nil {
+		return "", err
+	}
+	if resp, err = hc.Do(req); err != nil {
+		return "", err
+	}
+	return readReply(resp)
+}
+
+func splitUser(u string) (user, domain string) {
+	if d, n, ok := strings.Cut(u, `\`); ok {
+		return n, d
+	}
+	if n, d, ok := strings.Cut(u, "@"); ok {
+		return n, d
+	}
+	return u, ""
+}
+
+// maxReply bounds a reply body (MaxEnvelopeSize is 150 KiB; leave room).
+const maxReply = 8 << 20
+
+func readReply(resp *http.Response) (string, error) {
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	if err != nil {
+		return "", fmt.Errorf("reading reply (http %d): %w", resp.StatusCode, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", parseFault(resp.StatusCode, string(b))
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, "application/soap+xml") {
+		return "", fmt.Errorf("reply content type %q: not SOAP", ct)
+	}
+	return string(b), nil
+}
+
+func (p *httpPoster) close() {
+	p.tr.CloseIdleConnections()
+	p.password = ""
+}
+
+// krbPoster posts through masterzen's ClientKerberos, which takes no
+// context: the Post runs in a goroutine and the caller stops waiting at the
+// deadline. The goroutine itself ends at the endpoint's
+// ResponseHeaderTimeout (OperationTimeout + ConnectTimeout) or the 30 s dial
+// timeout inside masterzen, so it is bounded but may outlive the caller.
+type krbPoster struct {
+	client *winrm.Client
+	tr     winrm.Transporter
+}
+
+func (k *krbPoster) post(ctx context.Context, msg *soap.SoapMessage) (string, error) {
+	type result struct {
+		body string
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		b, err := k.tr.Post(k.client, msg)
+		ch <- result{b, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil && strings.Contains(r.err.Error(), "request returned: ") {
+			return "", &FaultError{Status: statusFromKrb(r.err.Error()), Reason: r.err.Error()}
+		}
+		return r.body, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func statusFromKrb(s string) int {
+	var code int
+	if i := strings.Index(s, "request returned: "); i >= 0 {
+		_, _ = fmt.Sscanf(s[i+len("request returned: "):], "%d", &code)
+	}
+	return code
+}
+
+func (k *krbPoster) close() {}
+
+func newKrbPoster(cfg *Config, params *winrm.Parameters) (*krbPoster, error) {
+	proto := "http"
+	if cfg.HTTPS {
+		proto = "https"
+	}
+	if cfg.Path != "/wsman" {
+		return nil, fmt.Errorf("kerberos: path %q: masterzen's ClientKerberos only posts to /wsman", cfg.Path)
+	}
+	tr := winrm.NewClientKerberos(&winrm.Settings{
+		WinRMUsername: cfg.Username, WinRMPassword: cfg.Password, WinRMHost: cfg.Host, WinRMPort: cfg.Port,
+		WinRMProto: proto, WinRMInsecure: cfg.Insecure, KrbRealm: cfg.Realm, KrbConfig: cfg.KrbConf,
+		KrbSpn: "HTTP/" + cfg.Host,
+	})
+	p := *params
+	p.TransportDecorator = func() winrm.Transporter { return tr }
+	ep := winrm.NewEndpoint(cfg.Host, cfg.Port, cfg.HTTPS, cfg.Insecure, cfg.CACertPEM, nil, nil,
+		cfg.OperationTimeout+cfg.ConnectTimeout)
+	ep.TLSServerName = cfg.TLSServerName
+	c, err := winrm.NewClientWithParameters(ep, cfg.Username, cfg.Password, &p)
+	if err != nil {
+		return nil, fmt.Errorf("kerberos client for %s: %w", cfg.Host, err)
+	}
+	return &krbPoster{client: c, tr: tr}, nil
+}
+
+// newPoster picks the transport for cfg.Auth.
+func newPoster(cfg *Config, params *winrm.Parameters) (poster, error) {
+	switch cfg.Auth {
+	case "basic":
+		return newHTTPPoster(cfg, "basic")
+	case "negotiate":
+		if cfg.HTTPS {
+			return newHTTPPoster(cfg, "ntlm")
+		}
+		return newHTTPPoster(cfg, "sealed")
+	case "kerberos":
+		return newKrbPoster(cfg, params)
+	}
+	return nil, fmt.Errorf("auth %q: unsupported", cfg.Auth)
+}
