@@ -191,12 +191,8 @@ func (c *Console) Send(input string) error {
 	if c.busy.Load() {
 		data = toCRLF(strings.TrimRight(input, "\r\n")) + "\r\n"
 	} else {
-		c.seq.Add(1)
 		c.busy.Store(true)
-		if strings.TrimSpace(input) != "" {
-			data = blockLine(input)
-		}
-		data += c.sent.markerLine(c.seq.Load())
+		data = c.sent.blockWithMarker(input, c.seq.Add(1))
 	}
 	if err := c.sendRaw(context.Background(), data); err != nil {
 		return classify("sending input", err)
@@ -220,13 +216,26 @@ func (c *Console) sendRaw(ctx context.Context, data string) error {
 }
 
 // Interrupt sends a ctrl_c Signal to powershell.exe, which stops the
-// running pipeline; the session survives and a Prompt follows.
+// running pipeline; the session survives. When a block was running, a new
+// marker line follows the signal (the block's own marker, on the block's
+// line, is skipped when the pipeline stops), so a Prompt always follows;
+// the older marker, should it still come, is ignored.
 func (c *Console) Interrupt(ctx context.Context) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	_, err := c.ctlPost(ctx, newSignalRequest(c.url, c.shellID, c.cmdID, signalCtrlC, c.params))
-	return classify("sending ctrl_c", err)
+	if _, err := c.ctlPost(ctx, newSignalRequest(c.url, c.shellID, c.cmdID, signalCtrlC, c.params)); err != nil {
+		return classify("sending ctrl_c", err)
+	}
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	if !c.busy.Load() {
+		return nil
+	}
+	if err := c.sendRaw(ctx, c.sent.markerLine(c.seq.Add(1))); err != nil {
+		return classify("sending marker after ctrl_c", err)
+	}
+	return nil
 }
 
 // Close stops the receive loop, terminates powershell.exe and deletes the

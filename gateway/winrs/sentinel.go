@@ -9,12 +9,15 @@ import (
 )
 
 // The sentinel protocol (reference/winrm.md §4): every user block goes to
-// powershell.exe -Command - as ONE line that decodes and runs it, followed by
-// a marker line whose output tells completion, $? and $PWD:
+// powershell.exe -Command - as ONE line that decodes and runs it, and the
+// marker that tells completion, $? and $PWD follows it on the SAME line:
 //
-//	iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('…')))
-//	Write-Output "<<PSGATE:nonce:seq:$?:$PWD>>"
+//	iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('…'))); Write-Output "<<PSGATE:nonce:seq:$?:$PWD>>"
 //
+// Not on a line of its own: a block that reads stdin (Read-Host) would read
+// the marker line as its answer. A marker is skipped when the block is
+// stopped (ctrl_c) or throws a script-terminating error; Interrupt then
+// sends a marker line of its own, so Ctrl+C always brings a prompt back.
 // The nonce is random per console so that output cannot forge a marker.
 
 type sentinel struct {
@@ -27,10 +30,18 @@ func newSentinel() sentinel {
 	return sentinel{prefix: "<<PSGATE:" + hex.EncodeToString(b[:]) + ":"}
 }
 
-// blockLine encodes a user block (any number of lines) as one input line.
+// blockLine encodes a user block (any number of lines) as one statement.
 func blockLine(block string) string {
 	enc := base64.StdEncoding.EncodeToString([]byte(block))
-	return "iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('" + enc + "')))\r\n"
+	return "iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('" + enc + "')))"
+}
+
+// blockWithMarker is the input line for block seq.
+func (s sentinel) blockWithMarker(block string, seq uint64) string {
+	if strings.TrimSpace(block) == "" {
+		return s.markerLine(seq)
+	}
+	return blockLine(block) + "; " + s.markerLine(seq)
 }
 
 // markerLine is the line that reports completion of block seq.

@@ -11,10 +11,10 @@ import (
 func TestBlockLineRoundTrip(t *testing.T) {
 	block := "$a = @\"\nline ü\n\"@\nif ($true)\n{\n  'x'\n}"
 	line := blockLine(block)
-	if strings.Count(line, "\n") != 1 || !strings.HasSuffix(line, "\r\n") {
-		t.Fatalf("block line %q is not exactly one CRLF-terminated line", line)
+	if strings.ContainsAny(line, "\r\n") {
+		t.Fatalf("block line %q is not one line", line)
 	}
-	enc := strings.TrimSuffix(strings.TrimPrefix(line, "iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('"), "')))\r\n")
+	enc := strings.TrimSuffix(strings.TrimPrefix(line, "iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('"), "')))")
 	got, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil || string(got) != block {
 		t.Fatalf("decoded %q (%v), want %q", got, err, block)
@@ -26,6 +26,12 @@ func TestMarkerLine(t *testing.T) {
 	want := "Write-Output \"<<PSGATE:ab:7:$?:$PWD>>\"\r\n"
 	if got := s.markerLine(7); got != want {
 		t.Fatalf("markerLine = %q, want %q", got, want)
+	}
+	if got := s.blockWithMarker(" \n", 2); got != s.markerLine(2) {
+		t.Fatalf("empty block = %q", got)
+	}
+	if got := s.blockWithMarker("x", 3); got != blockLine("x")+"; "+s.markerLine(3) || strings.Count(got, "\n") != 1 {
+		t.Fatalf("block with marker = %q", got)
 	}
 	if newSentinel().prefix == newSentinel().prefix {
 		t.Fatal("two sentinels share a nonce")
