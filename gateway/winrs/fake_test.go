@@ -58,7 +58,7 @@ type fakeChunk struct {
 	data   []byte
 }
 
-func newFakeTarget(t *testing.T) *fakeTarget {
+func newFakeTarget(t testing.TB) *fakeTarget {
 	f := &fakeTarget{sh: map[string]*fakeShell{}}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
 	t.Cleanup(func() {
@@ -299,6 +299,15 @@ func (s *fakeShell) exec(stmt string) (exited, stopped bool) {
 	case "err":
 		s.write("stderr", []byte("#< CLIXML\r\n<Objs Version=\"1.1.0.1\"><S S=\"Error\">"+arg+"_x000D__x000A_</S></Objs>"))
 		s.ok = false
+	case "flood": // flood N: N bytes of 'x' lines, in 32 KiB writes
+		n, _ := strconv.Atoi(arg)
+		line := strings.Repeat("x", 99) + "\n"
+		buf := []byte(strings.Repeat(line, 32<<10/len(line)))
+		for n > 0 {
+			k := min(n, len(buf))
+			s.write("stdout", buf[:k])
+			n -= k
+		}
 	case "cd":
 		s.pwd = arg
 	case "sleep":

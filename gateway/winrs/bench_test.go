@@ -1,0 +1,160 @@
+package winrs
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/masterzen/winrm"
+)
+
+func TestConsoleFiveMegabytes(t *testing.T) {
+	f := newFakeTarget(t)
+	c, rec := startFake(t, f)
+	const n = 5 << 20
+	if err := c.Send(fmt.Sprintf("flood %d", n)); err != nil {
+		t.Fatal(err)
+	}
+	out, ev := rec.untilPrompt(t)
+	if ev.Kind != Prompt {
+		t.Fatalf("end: %+v", ev)
+	}
+	got := out[StreamStdout]
+	// Every LF became CRLF; nothing else changed, nothing was lost.
+	if strings.Count(got, "x") != n-strings.Count(got, "\r\n") || strings.Count(got, "\r\n") != n/100+boolInt(n%100 == 100) {
+		t.Fatalf("got %d bytes, %d lines", len(got), strings.Count(got, "\r\n"))
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// BenchmarkRoundTrip is one empty command (input line -> prompt) through
+// the console, against the same round trip with masterzen used directly
+// (Stdin.Write of the marker line, read Stdout until it comes back).
+func BenchmarkRoundTrip(b *testing.B) {
+	f := newFakeTarget(b)
+	b.Run("backend", func(b *testing.B) {
+		rec := newRecorder()
+		c, err := Start(context.Background(), f.config(), rec.emit)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		<-rec.ch
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := c.Send("echo x"); err != nil {
+				b.Fatal(err)
+			}
+			for ev := range rec.ch {
+				if ev.Kind == Prompt {
+					break
+				}
+			}
+		}
+	})
+	b.Run("masterzen", func(b *testing.B) {
+		cfg := f.config()
+		ep := winrm.NewEndpoint(cfg.Host, cfg.Port, true, true, nil, nil, nil, 0)
+		params := winrm.NewParameters("PT1S", "en-US", 153600)
+		client, err := winrm.NewClientWithParameters(ep, "alice", "pw", params)
+		if err != nil {
+			b.Fatal(err)
+		}
+		shell, err := client.CreateShell()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer shell.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		cmd, err := shell.ExecuteWithContext(ctx, psCommand)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer cmd.Close()
+		go io.Copy(io.Discard, cmd.Stderr)
+		s := sentinel{prefix: "<<B:"}
+		buf := make([]byte, 64<<10)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := cmd.Stdin.Write([]byte(s.blockWithMarker("echo x", uint64(i)))); err != nil {
+				b.Fatal(err)
+			}
+			var got []byte
+			for !bytes.Contains(got, []byte(">>\n")) {
+				n, err := cmd.Stdout.Read(buf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got = append(got, buf[:n]...)
+			}
+		}
+	})
+}
+
+// BenchmarkThroughput streams 5 MiB of output per op through the console.
+func BenchmarkThroughput(b *testing.B) {
+	f := newFakeTarget(b)
+	rec := newRecorder()
+	c, err := Start(context.Background(), f.config(), rec.emit)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	<-rec.ch
+	const n = 5 << 20
+	b.SetBytes(n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.Send(fmt.Sprintf("flood %d", n)); err != nil {
+			b.Fatal(err)
+		}
+		for ev := range rec.ch {
+			if ev.Kind == Prompt {
+				break
+			}
+		}
+	}
+}
+
+// BenchmarkMemoryPerShell reports the gateway-side heap held by one idle
+// open console (its receive loop long-polling).
+func BenchmarkMemoryPerShell(b *testing.B) {
+	f := newFakeTarget(b)
+	const n = 50
+	var before, after runtime.MemStats
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		g0 := runtime.NumGoroutine()
+		cs := make([]*Console, n)
+		for j := range cs {
+			rec := newRecorder()
+			rec.ch = make(chan Event, 1)
+			c, err := Start(context.Background(), f.config(), rec.emit)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cs[j] = c
+		}
+		time.Sleep(100 * time.Millisecond)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "heapB/shell")
+		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/n, "goroutines/shell")
+		for _, c := range cs {
+			c.Close()
+		}
+	}
+}
