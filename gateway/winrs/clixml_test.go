@@ -100,6 +100,9 @@ func FuzzCLIXML(f *testing.F) {
 		if cut < 0 || cut > len(in) {
 			cut = len(in)
 		}
+		for cut > 0 && cut < len(in) && !utf8.RuneStart(in[cut]) {
+			cut-- // the decoder is fed whole runes (utf8Stream comes first)
+		}
 		ps = append(ps, d.feed(in[:cut])...)
 		ps = append(ps, d.feed(in[cut:])...)
 		ps = append(ps, d.flush()...)

@@ -71,8 +71,10 @@ func newHTTPPoster(cfg *Config, mode string) (*httpPoster, error) {
 		TLSHandshakeTimeout: cfg.ConnectTimeout,
 		MaxConnsPerHost:     1, // NTLM authenticates the TCP connection
 		MaxIdleConnsPerHost: 1,
-		IdleConnTimeout:     90 * time.Second,
-		ForceAttemptHTTP2:   false,
+		// An idle console's control connection is dropped after a while (a
+		// Send reconnects); the receive connection is never idle.
+		IdleConnTimeout:   30 * time.Second,
+		ForceAttemptHTTP2: false,
 	}
 	p := &httpPoster{url: cfg.endpointURL(), mode: mode, user: cfg.Username, password: cfg.Password, tr: tr}
 	var rt http.RoundTripper = tr
@@ -196,7 +198,11 @@ func readReply(resp *http.Response) (string, error) {
 	return string(b), nil
 }
 
+// close drops the idle connections and the password. It waits for a post
+// in flight (bounded by that post's deadline).
 func (p *httpPoster) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.tr.CloseIdleConnections()
 	p.password = ""
 }
