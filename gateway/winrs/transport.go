@@ -69,8 +69,7 @@ func newHTTPPoster(cfg *Config, mode string) (*httpPoster, error) {
 		DialContext:         dialer.DialContext,
 		TLSClientConfig:     tlsCfg,
 		TLSHandshakeTimeout: cfg.ConnectTimeout,
-		MaxConnsPerHost:     1, // NTLM authenticates the TCP connection
-		MaxIdleConnsPerHost: 1,
+		MaxIdleConnsPerHost: 1, // one request at a time per poster: one connection (NTLM binds to it)
 		// An idle console's control connection is dropped after a while (a
 		// Send reconnects); the receive connection is never idle.
 		IdleConnTimeout:   30 * time.Second,
