@@ -5,7 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"os"
+	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,10 +132,45 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 }
 
-// BenchmarkMemoryPerShell reports the gateway-side heap held by one idle
-// open console (its receive loop long-polling).
+// TestHelperFakeTargetProcess runs the scripted target in a child process
+// for BenchmarkMemoryPerShell (the usual helper-process pattern); it is
+// not a test of its own and returns at once without the variable.
+func TestHelperFakeTargetProcess(t *testing.T) {
+	if os.Getenv("PSGATE_WINRS_FAKE_CHILD") != "1" {
+		return
+	}
+	f := newFakeTarget(t)
+	fmt.Println("URL", f.srv.Listener.Addr().String())
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes stdin
+}
+
+// childTarget starts the scripted target in another process, so that
+// measurements in this one see the gateway side only.
+func childTarget(b *testing.B) Config {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperFakeTargetProcess$")
+	cmd.Env = append(os.Environ(), "PSGATE_WINRS_FAKE_CHILD=1")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	var addr string
+	if _, err := fmt.Fscanf(stdout, "URL %s\n", &addr); err != nil {
+		b.Fatal(err)
+	}
+	go io.Copy(io.Discard, stdout)
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	return Config{Host: host, Port: p, HTTPS: true, Insecure: true, Username: "alice", Password: "pw",
+		ConnectTimeout: 2 * time.Second, OperationTimeout: time.Second}
+}
+
+// BenchmarkMemoryPerShell reports the gateway-side heap and goroutines held
+// by one idle open console (its receive loop long-polling); the target runs
+// in a child process.
 func BenchmarkMemoryPerShell(b *testing.B) {
-	f := newFakeTarget(b)
+	cfg := childTarget(b)
 	const n = 50
 	var before, after runtime.MemStats
 	for i := 0; i < b.N; i++ {
@@ -142,7 +181,7 @@ func BenchmarkMemoryPerShell(b *testing.B) {
 		for j := range cs {
 			rec := newRecorder()
 			rec.ch = make(chan Event, 1)
-			c, err := Start(context.Background(), f.config(), rec.emit)
+			c, err := Start(context.Background(), cfg, rec.emit)
 			if err != nil {
 				b.Fatal(err)
 			}
