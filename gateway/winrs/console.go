@@ -79,9 +79,10 @@ type Console struct {
 	cmdID   string
 	sent    sentinel
 
-	sendMu sync.Mutex
-	seq    atomic.Uint64 // the last block sent (written under sendMu)
-	busy   atomic.Bool
+	sendMu  sync.Mutex // serialises input (Send, Interrupt's marker)
+	stateMu sync.Mutex // guards seq and the busy transitions
+	seq     uint64     // the last block (or re-armed marker) sent
+	busy    atomic.Bool
 	closed atomic.Bool
 	ready  chan struct{} // closed at the first marker
 
@@ -188,12 +189,15 @@ func (c *Console) Send(input string) error {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
 	var data string
+	c.stateMu.Lock()
 	if c.busy.Load() {
 		data = toCRLF(strings.TrimRight(input, "\r\n")) + "\r\n"
 	} else {
+		c.seq++
 		c.busy.Store(true)
-		data = c.sent.blockWithMarker(input, c.seq.Add(1))
+		data = c.sent.blockWithMarker(input, c.seq)
 	}
+	c.stateMu.Unlock()
 	if err := c.sendRaw(context.Background(), data); err != nil {
 		return classify("sending input", err)
 	}
@@ -229,10 +233,17 @@ func (c *Console) Interrupt(ctx context.Context) error {
 	}
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
-	if !c.busy.Load() {
+	c.stateMu.Lock()
+	busy := c.busy.Load()
+	if busy {
+		c.seq++
+	}
+	seq := c.seq
+	c.stateMu.Unlock()
+	if !busy {
 		return nil
 	}
-	if err := c.sendRaw(ctx, c.sent.markerLine(c.seq.Add(1))); err != nil {
+	if err := c.sendRaw(ctx, c.sent.markerLine(seq)); err != nil {
 		return classify("sending marker after ctrl_c", err)
 	}
 	return nil

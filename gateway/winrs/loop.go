@@ -96,10 +96,15 @@ func (c *Console) deliver(ev Event) {
 		return
 	}
 	if ev.Kind == Prompt {
-		if ev.seq != c.seq.Load() {
-			return // a marker of an earlier block (cannot normally happen)
+		c.stateMu.Lock()
+		current := ev.seq == c.seq
+		if current {
+			c.busy.Store(false)
 		}
-		c.busy.Store(false)
+		c.stateMu.Unlock()
+		if !current {
+			return // the marker of a block Interrupt re-armed past
+		}
 	}
 	c.emit(ev)
 }
