@@ -83,8 +83,8 @@ type Console struct {
 	stateMu sync.Mutex // guards seq and the busy transitions
 	seq     uint64     // the last block (or re-armed marker) sent
 	busy    atomic.Bool
-	closed atomic.Bool
-	ready  chan struct{} // closed at the first marker
+	closed  atomic.Bool
+	ready   chan struct{} // closed at the first marker
 
 	loopCancel context.CancelFunc
 	loopDone   chan struct{}
