@@ -132,9 +132,10 @@ func (p *httpPoster) newRequest(ctx context.Context, body []byte) (*http.Request
 	return req, nil
 }
 
-// postSealed does what masterzen's Encryption.Post does (an empty-body NTLM
-// handshake on the connection, then the SOAP body sealed as
-// multipart/encrypted), with our context, dialer and TLS settings.
+// postSealed does what masterzen's Encryption.Post does (an empty-body
+// NTLM handshake on the kept-alive connection, then the SOAP body sealed as
+// multipart/encrypted, see seal.go), with our context, dialer and TLS
+// settings, and a fresh NTLM context per request as masterzen has.
 func (p *httpPoster) postSealed(ctx context.Context, body []byte) (string, error) {
 	user, domain := splitUser(p.user)
 	nc, err := ntlmssp.NewClient(ntlmssp.SetUserInfo(user, p.password), ntlmssp.SetDomain(domain),
@@ -142,7 +143,7 @@ func (p *httpPoster) postSealed(ctx context.Context, body []byte) (string, error
 	if err != nil {
 		return "", fmt.Errorf("ntlm client: %w", err)
 	}
-	hc, err := ntlmhttp.NewClient(p.client, nc, ntlmhttp.Encryption(true))
+	hc, err := ntlmhttp.NewClient(p.client, nc)
 	if err != nil {
 		return "", fmt.Errorf("ntlm http client: %w", err)
 	}
@@ -150,23 +151,46 @@ func (p *httpPoster) postSealed(ctx context.Context, body []byte) (string, error
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Content-Length", "0")
 	resp, err := hc.Do(req)
 	if err != nil {
 		return "", err
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxReply))
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", &FaultError{Status: resp.StatusCode, Reason: "ntlm handshake refused"}
+		return "", parseFault(resp.StatusCode, "")
 	}
-	if req, err = p.newRequest(ctx, body); err != nil {
+	session := nc.SecuritySession()
+	if session == nil {
+		return "", errors.New("ntlm handshake: no security session (server did not negotiate sealing)")
+	}
+	sealed, err := sealBody(session, body)
+	if err != nil {
 		return "", err
 	}
+	if req, err = p.newRequest(ctx, sealed); err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", sealContentType)
 	if resp, err = hc.Do(req); err != nil {
 		return "", err
 	}
-	return readReply(resp)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	if err != nil {
+		return "", fmt.Errorf("reading reply (http %d): %w", resp.StatusCode, err)
+	}
+	if strings.Contains(resp.Header.Get("Content-Type"), `protocol="`+sealProtocol+`"`) {
+		if raw, err = unsealBody(session, raw); err != nil {
+			return "", err
+		}
+	} else if resp.StatusCode == http.StatusOK {
+		return "", errors.New("reply not encrypted although the request was")
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", parseFault(resp.StatusCode, string(raw))
+	}
+	return string(raw), nil
 }
 
 func splitUser(u string) (user, domain string) {
