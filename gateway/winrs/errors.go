@@ -98,6 +98,9 @@ func classify(op string, err error) error {
 	for _, s := range []error{ErrAccessDenied, ErrUnknownComputer, ErrNoLogonServers, ErrInvalidCredentials,
 		ErrQuotaExceeded, ErrUnreachable, ErrConfigurationNotSupported, ErrClosed} {
 		if errors.Is(err, s) {
+			if !strings.Contains(err.Error(), s.Error()) {
+				return fmt.Errorf("%s: %w: %w", op, s, err) // name the category in the text too
+			}
 			return fmt.Errorf("%s: %w", op, err)
 		}
 	}

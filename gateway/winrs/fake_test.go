@@ -1,6 +1,7 @@
 package winrs
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -217,10 +218,16 @@ func (s *fakeShell) finish(code int) {
 func (s *fakeShell) receive(w http.ResponseWriter, r *http.Request) {
 	timer := time.AfterFunc(900*time.Millisecond, func() { s.mu.Lock(); s.cond.Broadcast(); s.mu.Unlock() })
 	defer timer.Stop()
+	stop := context.AfterFunc(r.Context(), func() { s.mu.Lock(); s.cond.Broadcast(); s.mu.Unlock() })
+	defer stop()
 	start := time.Now()
 	s.mu.Lock()
 	for len(s.out) == 0 && !s.done && time.Since(start) < 800*time.Millisecond && r.Context().Err() == nil {
 		s.cond.Wait()
+	}
+	if r.Context().Err() != nil { // the client went away: keep the output for the next Receive
+		s.mu.Unlock()
+		return
 	}
 	out, done, code := s.out, s.done, s.exit
 	s.out = nil

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	azntlm "github.com/Azure/go-ntlmssp"
@@ -47,6 +48,8 @@ type httpPoster struct {
 	password string
 	tr       *http.Transport
 	client   *http.Client
+	session  *ntlmssp.SecuritySession // sealed mode: the current connection's
+	dialed   atomic.Bool              // a new connection was opened since the handshake
 }
 
 var _ winrm.Transporter = (*httpPoster)(nil)
@@ -65,8 +68,15 @@ func newHTTPPoster(cfg *Config, mode string) (*httpPoster, error) {
 		tlsCfg.RootCAs = pool
 	}
 	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	p := &httpPoster{url: cfg.endpointURL(), mode: mode, user: cfg.Username, password: cfg.Password}
 	tr := &http.Transport{
-		DialContext:         dialer.DialContext,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err == nil {
+				p.dialed.Store(true)
+			}
+			return c, err
+		},
 		TLSClientConfig:     tlsCfg,
 		TLSHandshakeTimeout: cfg.ConnectTimeout,
 		MaxIdleConnsPerHost: 1, // one request at a time per poster: one connection (NTLM binds to it)
@@ -75,7 +85,7 @@ func newHTTPPoster(cfg *Config, mode string) (*httpPoster, error) {
 		IdleConnTimeout:   30 * time.Second,
 		ForceAttemptHTTP2: false,
 	}
-	p := &httpPoster{url: cfg.endpointURL(), mode: mode, user: cfg.Username, password: cfg.Password, tr: tr}
+	p.tr = tr
 	var rt http.RoundTripper = tr
 	if mode == "ntlm" {
 		rt = &azntlm.Negotiator{RoundTripper: tr}
@@ -129,59 +139,97 @@ func (p *httpPoster) newRequest(ctx context.Context, body []byte) (*http.Request
 	}
 	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
 	req.Header.Set("User-Agent", "psgate WinRM client")
+	// Let net/http resend the request on a fresh connection when a kept-alive
+	// one turns out to be closed by the server before it read anything (a nil
+	// value marks it replayable without sending the header).
+	req.Header["Idempotency-Key"] = nil
 	return req, nil
 }
 
-// postSealed does what masterzen's Encryption.Post does (an empty-body
-// NTLM handshake on the kept-alive connection, then the SOAP body sealed as
-// multipart/encrypted, see seal.go), with our context, dialer and TLS
-// settings, and a fresh NTLM context per request as masterzen has.
+// postSealed sends body sealed with NTLM (seal.go). Like pywinrm, and
+// unlike masterzen's Encryption (which runs a new handshake per Post and
+// gets no security session at all when the server already trusts the
+// connection), the handshake runs once per TCP connection and its security
+// session (sequence numbers, RC4 state) is kept for the following requests:
+// NTLM authenticates the connection, not the request. A new connection
+// (idle timeout, server restart) is noticed by the dialer; the request is
+// then answered 401 and is sent again after a fresh handshake.
 func (p *httpPoster) postSealed(ctx context.Context, body []byte) (string, error) {
+	for attempt := 0; ; attempt++ {
+		if p.session == nil || p.dialed.Load() {
+			if err := p.handshake(ctx); err != nil {
+				return "", err
+			}
+		}
+		reply, err := p.sendSealed(ctx, body)
+		var f *FaultError
+		if attempt == 0 && errors.As(err, &f) && f.Status == http.StatusUnauthorized && p.dialed.Load() {
+			p.session = nil
+			continue
+		}
+		return reply, err
+	}
+}
+
+// handshake runs NTLM on a new connection (an empty-body POST, as masterzen
+// and pywinrm do) and keeps its security session.
+func (p *httpPoster) handshake(ctx context.Context) error {
+	p.session = nil
+	p.tr.CloseIdleConnections() // a connection the server already trusts would skip the challenge
 	user, domain := splitUser(p.user)
 	nc, err := ntlmssp.NewClient(ntlmssp.SetUserInfo(user, p.password), ntlmssp.SetDomain(domain),
 		ntlmssp.SetVersion(ntlmssp.DefaultVersion()))
 	if err != nil {
-		return "", fmt.Errorf("ntlm client: %w", err)
+		return fmt.Errorf("ntlm client: %w", err)
 	}
 	hc, err := ntlmhttp.NewClient(p.client, nc)
 	if err != nil {
-		return "", fmt.Errorf("ntlm http client: %w", err)
+		return fmt.Errorf("ntlm http client: %w", err)
 	}
 	req, err := p.newRequest(ctx, nil)
 	if err != nil {
-		return "", err
+		return err
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return "", err
+		return err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxReply))
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", parseFault(resp.StatusCode, "")
+		return parseFault(resp.StatusCode, "")
 	}
-	session := nc.SecuritySession()
-	if session == nil {
-		return "", errors.New("ntlm handshake: no security session (server did not negotiate sealing)")
+	if p.session = nc.SecuritySession(); p.session == nil {
+		return errors.New("ntlm handshake: no security session (server did not negotiate sealing)")
 	}
-	sealed, err := sealBody(session, body)
+	p.dialed.Store(false)
+	return nil
+}
+
+func (p *httpPoster) sendSealed(ctx context.Context, body []byte) (string, error) {
+	sealed, err := sealBody(p.session, body)
 	if err != nil {
 		return "", err
 	}
-	if req, err = p.newRequest(ctx, sealed); err != nil {
+	req, err := p.newRequest(ctx, sealed)
+	if err != nil {
 		return "", err
 	}
 	req.Header.Set("Content-Type", sealContentType)
-	if resp, err = hc.Do(req); err != nil {
+	resp, err := p.client.Do(req)
+	if err != nil {
+		p.session = nil // the RC4 stream may be out of step now
 		return "", err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
 	if err != nil {
+		p.session = nil
 		return "", fmt.Errorf("reading reply (http %d): %w", resp.StatusCode, err)
 	}
 	if strings.Contains(resp.Header.Get("Content-Type"), `protocol="`+sealProtocol+`"`) {
-		if raw, err = unsealBody(session, raw); err != nil {
+		if raw, err = unsealBody(p.session, raw); err != nil {
+			p.session = nil
 			return "", err
 		}
 	} else if resp.StatusCode == http.StatusOK {
