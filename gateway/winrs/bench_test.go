@@ -68,26 +68,8 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}
 	})
 	b.Run("masterzen", func(b *testing.B) {
-		cfg := f.config()
-		ep := winrm.NewEndpoint(cfg.Host, cfg.Port, true, true, nil, nil, nil, 0)
-		params := winrm.NewParameters("PT1S", "en-US", 153600)
-		client, err := winrm.NewClientWithParameters(ep, "alice", "pw", params)
-		if err != nil {
-			b.Fatal(err)
-		}
-		shell, err := client.CreateShell()
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer shell.Close()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		cmd, err := shell.ExecuteWithContext(ctx, psCommand)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer cmd.Close()
-		go io.Copy(io.Discard, cmd.Stderr)
+		cmd, done := masterzenCommand(b, f.config())
+		defer done()
 		s := sentinel{prefix: "<<B:"}
 		buf := make([]byte, 64<<10)
 		b.ResetTimer()
@@ -107,21 +89,22 @@ func BenchmarkRoundTrip(b *testing.B) {
 	})
 }
 
-// BenchmarkThroughput streams 5 MiB of output per op through the console.
-func BenchmarkThroughput(b *testing.B) {
-	f := newFakeTarget(b)
+// BenchmarkRoundTripNTLMSealed is the same round trip over plain HTTP with
+// NTLM message encryption (the default auth over HTTP).
+func BenchmarkRoundTripNTLMSealed(b *testing.B) {
+	f := newFakeNTLMTarget(b)
+	cfg := f.config()
+	cfg.HTTPS, cfg.Auth = false, ""
 	rec := newRecorder()
-	c, err := Start(context.Background(), f.config(), rec.emit)
+	c, err := Start(context.Background(), cfg, rec.emit)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer c.Close()
 	<-rec.ch
-	const n = 5 << 20
-	b.SetBytes(n)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := c.Send(fmt.Sprintf("flood %d", n)); err != nil {
+		if err := c.Send("echo x"); err != nil {
 			b.Fatal(err)
 		}
 		for ev := range rec.ch {
@@ -130,6 +113,76 @@ func BenchmarkThroughput(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkThroughput streams 5 MiB of output per op through the console,
+// and through masterzen used directly (reading Stdout until the marker).
+func BenchmarkThroughput(b *testing.B) {
+	f := newFakeTarget(b)
+	const n = 5 << 20
+	b.Run("backend", func(b *testing.B) {
+		rec := newRecorder()
+		c, err := Start(context.Background(), f.config(), rec.emit)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		<-rec.ch
+		b.SetBytes(n)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := c.Send(fmt.Sprintf("flood %d", n)); err != nil {
+				b.Fatal(err)
+			}
+			for ev := range rec.ch {
+				if ev.Kind == Prompt {
+					break
+				}
+			}
+		}
+	})
+	b.Run("masterzen", func(b *testing.B) {
+		cmd, done := masterzenCommand(b, f.config())
+		defer done()
+		s := sentinel{prefix: "<<B:"}
+		buf := make([]byte, 256<<10)
+		b.SetBytes(n)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := cmd.Stdin.Write([]byte(s.blockWithMarker(fmt.Sprintf("flood %d", n), uint64(i)))); err != nil {
+				b.Fatal(err)
+			}
+			var tail []byte
+			for !bytes.Contains(tail, []byte(">>\n")) {
+				k, err := cmd.Stdout.Read(buf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				tail = append(tail[max(0, len(tail)-64):], buf[:k]...)
+			}
+		}
+	})
+}
+
+// masterzenCommand opens powershell.exe with masterzen directly (Basic over
+// HTTPS), as a baseline.
+func masterzenCommand(b *testing.B, cfg Config) (*winrm.Command, func()) {
+	ep := winrm.NewEndpoint(cfg.Host, cfg.Port, true, true, nil, nil, nil, 0)
+	client, err := winrm.NewClientWithParameters(ep, cfg.Username, cfg.Password, winrm.NewParameters("PT1S", "en-US", 153600))
+	if err != nil {
+		b.Fatal(err)
+	}
+	shell, err := client.CreateShell()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd, err := shell.ExecuteWithContext(ctx, psCommand)
+	if err != nil {
+		b.Fatal(err)
+	}
+	go io.Copy(io.Discard, cmd.Stderr)
+	return cmd, func() { cmd.Close(); shell.Close(); cancel() }
 }
 
 // TestHelperFakeTargetProcess runs the scripted target in a child process

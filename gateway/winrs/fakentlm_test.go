@@ -135,6 +135,9 @@ func (c *ntlmConn) unseal(body []byte) ([]byte, error) {
 	}
 	p := bytes.TrimSuffix(parts[1], []byte(sealBoundary+"--\r\n"))
 	n := int(binary.LittleEndian.Uint32(p))
+	if n != 16 || len(p) < 4+n {
+		return nil, fmt.Errorf("bad signature length %d", n)
+	}
 	sig, sealed := p[4:4+n], p[4+n:]
 	plain := make([]byte, len(sealed))
 	c.recvSeal.XORKeyStream(plain, sealed)
