@@ -247,3 +247,46 @@ func TestConsoleStartFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleTargetStopsAnswering: a target that goes silent mid-session
+// (black-holed) makes Send fail with ErrUnreachable within its deadline,
+// the receive loop ends, and Close returns; nothing is left running.
+func TestConsoleTargetStopsAnswering(t *testing.T) {
+	f := newFakeTarget(t)
+	base := runtime.NumGoroutine()
+	c, rec := startFake(t, f)
+	f.mu.Lock()
+	f.hang = true
+	f.mu.Unlock()
+	res := make(chan error, 1)
+	go func() { res <- c.Send("echo lost") }()
+	select {
+	case err := <-res:
+		if !errors.Is(err, ErrUnreachable) {
+			t.Fatalf("Send = %v, want ErrUnreachable", err)
+		}
+	case <-time.After(c.reqTimeout() + 10*time.Second):
+		t.Fatal("Send hung on a silent target")
+	}
+	_, ev := rec.untilPrompt(t)
+	if ev.Kind != Exited || !errors.Is(ev.Err, ErrUnreachable) {
+		t.Fatalf("receive loop: %+v", ev)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- c.Close() }()
+	select {
+	case err := <-closed:
+		if !errors.Is(err, context.DeadlineExceeded) && err != nil {
+			t.Logf("Close: %v", err)
+		}
+	case <-time.After(c.cfg.ConnectTimeout + 10*time.Second):
+		t.Fatal("Close hung on a silent target")
+	}
+	f.srv.CloseClientConnections()
+	f.mu.Lock()
+	for _, s := range f.sh { // the silent target never saw the Delete
+		s.stop()
+	}
+	f.mu.Unlock()
+	settleGoroutines(t, base)
+}

@@ -33,6 +33,7 @@ type fakeTarget struct {
 	// faults
 	failReceive int // the next N Receives drop the connection
 	failCreate  *fakeFault
+	hang        bool // every request from now on is held until the client gives up
 	deleted     int
 }
 
@@ -102,6 +103,13 @@ func (f *fakeTarget) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := io.ReadAll(r.Body)
 	body := string(b)
+	f.mu.Lock()
+	hang := f.hang
+	f.mu.Unlock()
+	if hang {
+		<-r.Context().Done()
+		return
+	}
 	m := reAction.FindStringSubmatch(body)
 	if m == nil {
 		w.WriteHeader(400)
