@@ -88,6 +88,10 @@ func (c *Console) deliver(ev Event) {
 	case <-c.ready:
 	default:
 		if ev.Kind == Prompt && ev.seq == 0 {
+			if !ev.Success {
+				c.log.Warn("winrs init script reported failure", "shell", c.shellID)
+			}
+			ev.Success = true // the user has run nothing yet
 			close(c.ready)
 			c.emit(ev)
 			return
