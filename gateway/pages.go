@@ -1,0 +1,96 @@
+package gateway
+
+// Page data handed to the web templates. The web package renders these by
+// template name; the gateway never builds HTML itself.
+
+// Template names the gateway renders.
+const (
+	PageLogin   = "login"
+	PagePortal  = "portal"
+	PageDenied  = "denied"
+	PageConsole = "console"
+	PageError   = "error"
+)
+
+// LoginFields are the values of the sign-in form (PSWA §4.1). The password
+// fields are never echoed back.
+type LoginFields struct {
+	UserName          string
+	ComputerName      string
+	ConnectionURI     string
+	UseURI            bool // the form shows the URI field instead of the computer name
+	AltUserName       string
+	ConfigurationName string
+	Authentication    string // default|basic|negotiate|kerberos|credssp
+	UseSSL            bool
+	Port              string
+	ApplicationName   string
+	AllowRedirection  bool
+}
+
+// LoginPage is the data of the sign-in page.
+type LoginPage struct {
+	Fields LoginFields
+	// Errors maps a field name (the form's input name) to its field-level
+	// message; the key "" holds the generic page message ("Access denied").
+	Errors map[string]string
+	// CSRF is the synchronizer token for the hidden "csrf" input.
+	CSRF string
+	// Defaults are the configured defaults shown as placeholders.
+	Defaults LoginFields
+	// AllowFreeTarget false hides the computer name / URI fields.
+	AllowFreeTarget bool
+	// Published targets may be picked on the sign-in form too.
+	Published []PublishedTarget
+}
+
+// PublishedTarget is a tile of portal.published.
+type PublishedTarget struct {
+	ID                string // stable index used by the form ("target" value)
+	Name              string // display name
+	ComputerName      string
+	ConfigurationName string
+	Description       string
+}
+
+// SessionRow is one console session listed on the portal.
+type SessionRow struct {
+	ID                string
+	Name              string // user.yyMMdd.HHmmss
+	Target            string
+	ConfigurationName string
+	State             string // active|disconnected
+	Started           string
+	Idle              string
+}
+
+// PortalPage is the data of the portal (after sign-in).
+type PortalPage struct {
+	User            string
+	Sessions        []SessionRow
+	Published       []PublishedTarget
+	AllowFreeTarget bool
+	Defaults        LoginFields
+	Errors          map[string]string
+	CSRF            string
+	// Notice is a one-line message (e.g. "Session limit reached").
+	Notice string
+}
+
+// ConsolePage is the data of the console page; the script connects to
+// WebSocketURL (relative, same origin) with the csrf query parameter.
+type ConsolePage struct {
+	User         string
+	SessionID    string
+	SessionName  string
+	Target       string
+	WebSocketURL string
+	CSRF         string
+}
+
+// DeniedPage is the generic "Access denied" page; RequestID lets an admin
+// find the audit line with the real reason.
+type DeniedPage struct {
+	RequestID string
+	Message   string // "Access denied" unless the session cap says so plainly
+}
