@@ -1,19 +1,23 @@
 package main
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 )
 
-// newCheckConfigCmd is a placeholder until its owner lands it.
+// newCheckConfigCmd validates --config and reports every problem at once.
 func newCheckConfigCmd(e *env) *cobra.Command {
 	return &cobra.Command{
-		Use:    "check-config",
-		Short:  "not built yet",
-		Hidden: true,
+		Use:   "check-config",
+		Short: "Validate the gateway config file (every problem at once)",
+		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return errors.New("check-config: not built yet")
+			if _, err := loadConfig(e.configPath); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(e.stdout, "%s: ok\n", e.configPath)
+			return err
 		},
 	}
 }
