@@ -1,0 +1,167 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyClient
+)
+
+// ClientInfo is who sent a request: the address the gateway believes
+// (the socket peer, or the right-most untrusted X-Forwarded-For hop when the
+// peer is a trusted proxy) and the raw X-Forwarded-For for the audit log.
+type ClientInfo struct {
+	Addr string
+	XFF  string
+}
+
+// RequestID returns the request ID set by the RequestID middleware.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(keyRequestID).(string)
+	return id
+}
+
+// Client returns the ClientInfo set by the RealIP middleware.
+func Client(ctx context.Context) ClientInfo {
+	c, _ := ctx.Value(keyClient).(ClientInfo)
+	return c
+}
+
+// RequestIDMiddleware gives every request a random ID (also sent as
+// X-Request-Id) so that a denied page can name the audit line.
+func RequestIDMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+	})
+}
+
+// ParseProxies parses CIDRs (or bare addresses) of trusted reverse proxies.
+func ParseProxies(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, s := range list {
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("parse trusted proxy %q: %w", s, err)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("parse trusted proxy %q: %w", s, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func trusted(a netip.Addr, proxies []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// RealIPMiddleware records the client address. X-Forwarded-For is believed
+// only when the socket peer is a trusted proxy, and then only up to the
+// right-most hop that is not itself a trusted proxy.
+func RealIPMiddleware(proxies []netip.Prefix) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			host, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				host = r.RemoteAddr
+			}
+			xff := strings.Join(r.Header.Values("X-Forwarded-For"), ",")
+			ci := ClientInfo{Addr: host, XFF: xff}
+			if peer, err := netip.ParseAddr(host); err == nil && trusted(peer, proxies) && xff != "" {
+				hops := strings.Split(xff, ",")
+				for i := len(hops) - 1; i >= 0; i-- {
+					a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+					if err != nil {
+						break // garbage: keep the last believable address
+					}
+					ci.Addr = a.Unmap().String()
+					if !trusted(a, proxies) {
+						break
+					}
+				}
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyClient, ci)))
+		})
+	}
+}
+
+// CSP allows no inline script or style; everything is served from 'self'.
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// SecurityHeaders sets the security headers on every response; pages (not
+// static assets) also get Cache-Control: no-store.
+func SecurityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", CSP)
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// LimitBody caps request bodies at n bytes.
+func LimitBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > n {
+				http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// Recover turns a handler panic into a 500 and a log line (no stack to the client).
+func Recover(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					log.Error("handler panic", "request_id", RequestID(r.Context()), "path", r.URL.Path, "panic", fmt.Sprint(v))
+					http.Error(w, "internal error", http.StatusInternalServerError)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
