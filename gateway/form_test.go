@@ -1,0 +1,107 @@
+package gateway
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var testDefaults = FormDefaults{Port: 5985, SSLPort: 5986, Application: "WSMAN", Authentication: "default", Configuration: "Microsoft.PowerShell"}
+
+func TestParseTargetHostileInput(t *testing.T) {
+	tests := []struct {
+		name string
+		form url.Values
+		free bool
+		want map[string]string // field -> message substring; nil = valid
+	}{
+		{"computer", url.Values{"computer": {"srv01.corp.example"}}, true, nil},
+		{"uri", url.Values{"uri": {"https://srv01:5986/wsman"}}, true, nil},
+		{"ipv6 computer", url.Values{"computer": {"fe80::1"}}, true, nil},
+		{"neither", url.Values{}, true, map[string]string{"computer": "required"}},
+		{"both computer and uri", url.Values{"computer": {"a"}, "uri": {"http://b/wsman"}}, true, map[string]string{"uri": "not both"}},
+		{"free target refused", url.Values{"computer": {"a"}}, false, map[string]string{"computer": "published"}},
+		{"oversized", url.Values{"computer": {strings.Repeat("a", 10000)}}, true, map[string]string{"computer": "Too long"}},
+		{"NUL", url.Values{"computer": {"a\x00b"}}, true, map[string]string{"computer": "Invalid characters"}},
+		{"U+FFFE", url.Values{"computer": {"a\uFFFEb"}}, true, map[string]string{"computer": "Invalid characters"}},
+		{"CRLF injection", url.Values{"computer": {"a\r\nSet-Cookie: x=y"}}, true, map[string]string{"computer": "Invalid characters"}},
+		{"invalid utf8", url.Values{"computer": {"a\xffb"}}, true, map[string]string{"computer": "Invalid characters"}},
+		{"HTML", url.Values{"computer": {"<script>alert(1)</script>"}}, true, map[string]string{"computer": "Not a valid computer"}},
+		{"space in name", url.Values{"computer": {"a b"}}, true, map[string]string{"computer": "Not a valid computer"}},
+		{"relative uri", url.Values{"uri": {"srv01/wsman"}}, true, map[string]string{"uri": "Not a valid connection URI"}},
+		{"javascript uri", url.Values{"uri": {"javascript:alert(1)"}}, true, map[string]string{"uri": "Not a valid connection URI"}},
+		{"uri with userinfo", url.Values{"uri": {"http://u:p@srv/wsman"}}, true, map[string]string{"uri": "Not a valid connection URI"}},
+		{"bad port", url.Values{"computer": {"a"}, "port": {"http"}}, true, map[string]string{"port": "1 to 65535"}},
+		{"port out of range", url.Values{"computer": {"a"}, "port": {"70000"}}, true, map[string]string{"port": "1 to 65535"}},
+		{"port zero", url.Values{"computer": {"a"}, "port": {"0"}}, true, map[string]string{"port": "1 to 65535"}},
+		{"bad auth", url.Values{"computer": {"a"}, "authentication": {"3"}}, true, map[string]string{"authentication": "authentication"}},
+		{"bad configuration", url.Values{"computer": {"a"}, "configuration": {"Microsoft.PowerShell/../x"}}, true, map[string]string{"configuration": "configuration"}},
+		{"HTML configuration", url.Values{"computer": {"a"}, "configuration": {"<b>"}}, true, map[string]string{"configuration": "configuration"}},
+		{"bad alt user", url.Values{"computer": {"a"}, "alt_username": {"a<b>"}}, true, map[string]string{"alt_username": "user name"}},
+		{"several at once", url.Values{"computer": {"a b"}, "port": {"x"}, "application": {"w s"}}, true,
+			map[string]string{"computer": "computer", "port": "65535", "application": "application"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errs := ParseTarget(tt.form, testDefaults, tt.free)
+			if tt.want == nil {
+				if errs != nil {
+					t.Fatalf("rejected: %v", errs)
+				}
+				return
+			}
+			if len(errs) != len(tt.want) {
+				t.Errorf("errors %v, want fields %v", errs, tt.want)
+			}
+			for f, sub := range tt.want {
+				if !strings.Contains(errs[f], sub) {
+					t.Errorf("field %s: %q, want it to contain %q", f, errs[f], sub)
+				}
+			}
+		})
+	}
+}
+
+func TestParseTargetDefaults(t *testing.T) {
+	got, errs := ParseTarget(url.Values{"computer": {"srv"}, "use_ssl": {"1"}, "authentication": {"2"}}, testDefaults, true)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	want := Target{Computer: "srv", Configuration: "Microsoft.PowerShell", Authentication: "negotiate", UseSSL: true, Port: 5986, Application: "WSMAN"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Error(d)
+	}
+}
+
+func TestParseCredentials(t *testing.T) {
+	tests := []struct {
+		name       string
+		user, pass string
+		wantFields []string
+	}{
+		{"ok domain", `CORP\alice`, "pw", nil},
+		{"ok upn", "alice@corp.example", "pw", nil},
+		{"empty", "", "", []string{"username", "password"}},
+		{"LDAP filter chars", "alice)(uid=*", "pw", []string{"username"}},
+		{"wildcard", "*", "pw", []string{"username"}},
+		{"CRLF", "alice\r\nx", "pw", []string{"username"}},
+		{"NUL password", "alice", "a\x00", []string{"password"}},
+		{"oversized password", "alice", strings.Repeat("p", 5000), []string{"password"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, errs := ParseCredentials(url.Values{"username": {tt.user}, "password": {tt.pass}})
+			var got []string
+			for _, f := range []string{"username", "password"} {
+				if errs[f] != "" {
+					got = append(got, f)
+				}
+			}
+			if d := cmp.Diff(tt.wantFields, got); d != "" {
+				t.Errorf("fields in error (-want +got):\n%s", d)
+			}
+		})
+	}
+}
