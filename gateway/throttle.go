@@ -1,0 +1,148 @@
+package gateway
+
+import (
+	"strings"
+	"sync"
+	"time"
+)
+
+// ThrottleConfig sets the sign-in back-off. Zero values take the defaults.
+type ThrottleConfig struct {
+	// UserFree is how many failures a user name may have before back-off
+	// starts (default 3). Checked before the directory bind, so that
+	// guessing can not lock the account in AD.
+	UserFree int
+	// IPFree is the same per client address (default 20: many users behind
+	// one NAT share an address).
+	IPFree int
+	// Base is the first delay (default 1s); each further failure doubles it
+	// up to Max (default 15m).
+	Base, Max time.Duration
+	// Forget drops a key this long after its last failure (default 1h).
+	Forget time.Duration
+	// MaxKeys bounds memory (default 100000); the oldest keys go first.
+	MaxKeys int
+}
+
+func (c *ThrottleConfig) setDefaults() {
+	if c.UserFree == 0 {
+		c.UserFree = 3
+	}
+	if c.IPFree == 0 {
+		c.IPFree = 20
+	}
+	if c.Base == 0 {
+		c.Base = time.Second
+	}
+	if c.Max == 0 {
+		c.Max = 15 * time.Minute
+	}
+	if c.Forget == 0 {
+		c.Forget = time.Hour
+	}
+	if c.MaxKeys == 0 {
+		c.MaxKeys = 100000
+	}
+}
+
+type strikes struct {
+	n     int
+	last  time.Time
+	until time.Time
+}
+
+// Throttle is the per-user and per-address sign-in back-off.
+type Throttle struct {
+	cfg  ThrottleConfig
+	mu   sync.Mutex
+	keys map[string]*strikes
+}
+
+// NewThrottle returns a Throttle with cfg's defaults applied.
+func NewThrottle(cfg ThrottleConfig) *Throttle {
+	cfg.setDefaults()
+	return &Throttle{cfg: cfg, keys: map[string]*strikes{}}
+}
+
+// NormalizeUser folds a sign-in name so that DOMAIN\Alice, alice@domain and
+// ALICE count as one key: the account part, lower-cased.
+func NormalizeUser(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	if i := strings.LastIndexByte(u, '\\'); i >= 0 {
+		u = u[i+1:]
+	}
+	if i := strings.IndexByte(u, '@'); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
+func userKey(u string) string { return "u:" + NormalizeUser(u) }
+func ipKey(a string) string   { return "a:" + a }
+
+// Check says whether a sign-in by user from addr may proceed now. When it
+// may not, it names the key kind ("user" or "address") and the wait.
+func (t *Throttle) Check(user, addr string, now time.Time) (ok bool, which string, wait time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, k := range [...]struct{ key, kind string }{{userKey(user), "user"}, {ipKey(addr), "address"}} {
+		if s := t.keys[k.key]; s != nil && now.Before(s.until) {
+			return false, k.kind, s.until.Sub(now)
+		}
+	}
+	return true, "", 0
+}
+
+// Fail records a failed sign-in.
+func (t *Throttle) Fail(user, addr string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.strike(userKey(user), t.cfg.UserFree, now)
+	t.strike(ipKey(addr), t.cfg.IPFree, now)
+}
+
+// Success clears the user's strikes (not the address's: one valid account
+// must not reset an attacker's address).
+func (t *Throttle) Success(user string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.keys, userKey(user))
+}
+
+func (t *Throttle) strike(key string, free int, now time.Time) {
+	s := t.keys[key]
+	if s == nil || now.Sub(s.last) > t.cfg.Forget {
+		if len(t.keys) >= t.cfg.MaxKeys {
+			t.evict(now)
+		}
+		s = &strikes{}
+		t.keys[key] = s
+	}
+	s.n++
+	s.last = now
+	if s.n > free {
+		d := t.cfg.Base
+		for i := free + 1; i < s.n && d < t.cfg.Max; i++ {
+			d *= 2
+		}
+		s.until = now.Add(min(d, t.cfg.Max))
+	}
+}
+
+// evict drops forgotten keys, or the oldest one when none is forgotten.
+func (t *Throttle) evict(now time.Time) {
+	var oldest string
+	var ot time.Time
+	for k, s := range t.keys {
+		if now.Sub(s.last) > t.cfg.Forget {
+			delete(t.keys, k)
+			continue
+		}
+		if oldest == "" || s.last.Before(ot) {
+			oldest, ot = k, s.last
+		}
+	}
+	if len(t.keys) >= t.cfg.MaxKeys && oldest != "" {
+		delete(t.keys, oldest)
+	}
+}
