@@ -1,0 +1,122 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/psgate/psgate/session"
+)
+
+// handler upgrades authorized requests and runs one conn per socket.
+type handler struct {
+	cfg      Config
+	upgrader websocket.Upgrader
+}
+
+// NewHandler returns the http.Handler of GET /console/{id}/ws. Everything is
+// checked before the upgrade: a same-origin Origin header, a signed-in user,
+// a valid csrf query parameter, the psgate.v1 subprotocol (403 otherwise) and
+// a session of that user (404 otherwise, the same answer whether the session
+// does not exist or belongs to someone else).
+func NewHandler(cfg Config) (http.Handler, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	h := &handler{cfg: cfg}
+	h.upgrader = websocket.Upgrader{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
+		Subprotocols:    []string{Subprotocol},
+		// The origin is checked in ServeHTTP, before the session is touched.
+		CheckOrigin: func(*http.Request) bool { return true },
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, _ error) {
+			http.Error(w, http.StatusText(status), status)
+		},
+	}
+	return h, nil
+}
+
+func (h *handler) deny(w http.ResponseWriter, r *http.Request, status int, why string) {
+	h.cfg.Logger.Info("console websocket refused", "status", status, "reason", why,
+		"remote", r.RemoteAddr, "path", r.URL.Path)
+	http.Error(w, http.StatusText(status), status)
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet || !websocket.IsWebSocketUpgrade(r) {
+		h.deny(w, r, http.StatusBadRequest, "not a websocket upgrade")
+		return
+	}
+	if err := sameOrigin(r); err != nil {
+		h.deny(w, r, http.StatusForbidden, err.Error())
+		return
+	}
+	user, ok := h.cfg.User(r)
+	if !ok || user == "" {
+		h.deny(w, r, http.StatusForbidden, "not signed in")
+		return
+	}
+	token := r.URL.Query().Get("csrf")
+	if token == "" || !h.cfg.CheckCSRF(r, token) {
+		h.deny(w, r, http.StatusForbidden, "missing or invalid csrf token")
+		return
+	}
+	if !slices.Contains(websocket.Subprotocols(r), Subprotocol) {
+		h.deny(w, r, http.StatusForbidden, "subprotocol "+Subprotocol+" not offered")
+		return
+	}
+	id := h.cfg.SessionID(r)
+	c := newConn(h.cfg)
+	s, detach, err := h.cfg.Sessions.Attach(id, user, c)
+	if err != nil {
+		if errors.Is(err, session.ErrNotFound) || errors.Is(err, session.ErrClosed) {
+			h.deny(w, r, http.StatusNotFound, "no such session of the user")
+			return
+		}
+		h.cfg.Logger.Error("console attach failed", "session", id, "user", user, "err", err)
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		return
+	}
+	if h.cfg.Authorize != nil {
+		if err := h.cfg.Authorize(r, s); err != nil {
+			detach()
+			h.deny(w, r, http.StatusForbidden, fmt.Sprintf("reconnect not authorized: %v", err))
+			return
+		}
+	}
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		detach()
+		h.cfg.Logger.Info("console websocket upgrade failed", "session", id, "err", err)
+		return
+	}
+	h.cfg.Logger.Debug("console attached", "session", id, "user", user, "remote", r.RemoteAddr)
+	c.run(r.Context(), ws, s, detach)
+	h.cfg.Logger.Debug("console detached", "session", id, "user", user)
+}
+
+// sameOrigin demands an Origin header whose host equals the request's Host.
+func sameOrigin(r *http.Request) error {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return errors.New("missing Origin header")
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("malformed Origin %q", origin)
+	}
+	if r.TLS != nil && u.Scheme != "https" {
+		return fmt.Errorf("plain-HTTP Origin %q on a TLS connection", origin)
+	}
+	if !strings.EqualFold(u.Host, r.Host) {
+		return fmt.Errorf("foreign Origin %q for host %q", origin, r.Host)
+	}
+	return nil
+}
