@@ -1,0 +1,91 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/chi/v5"
+)
+
+// ReadyCheck is one /readyz condition (rules loaded, directory reachable).
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// RouterConfig assembles the public router.
+type RouterConfig struct {
+	SignIn   *SignIn
+	Sessions *scs.SessionManager
+	CSRF     *CSRF
+	Metrics  *Metrics
+	Proxies  []netip.Prefix
+	Ready    []ReadyCheck
+	// Static serves /static/ (the web package's assets); nil serves none.
+	Static http.Handler
+	// Mount adds further routes (portal, console) inside the session and
+	// CSRF layers; nil adds none.
+	Mount func(r chi.Router)
+	// MaxBody caps request bodies; default 64 KiB.
+	MaxBody int64
+	Logger  *slog.Logger
+}
+
+// NewRouter returns the public handler. Middleware order: request ID, real
+// IP, recover, security headers, body limit; then health endpoints (no
+// session); then scs load/save and CSRF for everything else.
+func NewRouter(c RouterConfig) http.Handler {
+	if c.MaxBody == 0 {
+		c.MaxBody = 64 << 10
+	}
+	r := chi.NewRouter()
+	r.Use(RequestIDMiddleware, RealIPMiddleware(c.Proxies), Recover(c.Logger), SecurityHeaders, LimitBody(c.MaxBody))
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	r.Get("/readyz", func(w http.ResponseWriter, req *http.Request) {
+		ctx, cancel := context.WithTimeout(req.Context(), 5*time.Second)
+		defer cancel()
+		for _, ch := range c.Ready {
+			if err := ch.Check(ctx); err != nil {
+				c.Logger.Warn("not ready", "check", ch.Name, "err", err)
+				http.Error(w, "not ready: "+ch.Name, http.StatusServiceUnavailable)
+				return
+			}
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	r.Method(http.MethodGet, "/metrics", c.Metrics)
+	if c.Static != nil {
+		r.Handle("/static/*", c.Static)
+	}
+	r.Group(func(r chi.Router) {
+		r.Use(c.Sessions.LoadAndSave, c.CSRF.Middleware)
+		r.Get("/", c.SignIn.Form)
+		r.Post("/login", c.SignIn.Post)
+		r.Post("/logout", c.SignIn.SignOut)
+		if c.Mount != nil {
+			c.Mount(r)
+		}
+	})
+	return r
+}
+
+// NewSessionManager returns scs configured as the gateway needs it: Secure,
+// HttpOnly, SameSite=Strict cookie, absolute lifetime, in-memory store
+// unless store is given. Only the user name and the CSRF token are kept.
+func NewSessionManager(lifetime time.Duration, store scs.Store) *scs.SessionManager {
+	sm := scs.New()
+	if store != nil {
+		sm.Store = store
+	}
+	sm.Lifetime = lifetime
+	sm.Cookie.Name = "psgate_session"
+	sm.Cookie.Secure = true
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteStrictMode
+	sm.Cookie.Persist = false
+	return sm
+}

@@ -1,0 +1,61 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"net/http/httptest"
+)
+
+func TestRouterHealthAndHeaders(t *testing.T) {
+	var rulesErr error
+	sm := NewSessionManager(time.Hour, nil)
+	csrf := &CSRF{Values: sm}
+	si := &SignIn{Auth: &countingAuth{}, Throttle: NewThrottle(ThrottleConfig{}), Audit: NewAuditLog(io.Discard, nil),
+		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler)}
+	h := NewRouter(RouterConfig{SignIn: si, Sessions: sm, CSRF: csrf, Metrics: si.Metrics, Logger: slog.New(slog.DiscardHandler),
+		Ready: []ReadyCheck{{Name: "rules", Check: func(context.Context) error { return rulesErr }}}})
+	ts := httptest.NewTLSServer(h)
+	defer ts.Close()
+	get := func(path string) (*http.Response, string) {
+		resp, err := ts.Client().Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/", "/nope"} {
+		resp, _ := get(p)
+		if resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("%s: security headers missing", p)
+		}
+	}
+	resp, _ := get("/")
+	c := resp.Header.Get("Set-Cookie")
+	for _, want := range []string{"psgate_session=", "Secure", "HttpOnly", "SameSite=Strict"} {
+		if !strings.Contains(c, want) {
+			t.Errorf("cookie %q lacks %s", c, want)
+		}
+	}
+	rulesErr = errors.New("rules file unreadable")
+	if resp, body := get("/readyz"); resp.StatusCode != 503 || !strings.Contains(body, "rules") {
+		t.Errorf("readyz with broken rules: %d %q", resp.StatusCode, body)
+	}
+	// A POST without a token is refused (CSRF on the sign-in form itself).
+	resp2, err := ts.Client().Post(ts.URL+"/login", "application/x-www-form-urlencoded", strings.NewReader("username=a&password=b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp2.Body.Close()
+	if resp2.StatusCode != 403 {
+		t.Errorf("login without CSRF: %d", resp2.StatusCode)
+	}
+}
