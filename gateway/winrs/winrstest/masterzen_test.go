@@ -1,0 +1,94 @@
+package winrstest_test
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/masterzen/winrm"
+
+	"github.com/psgate/psgate/gateway/winrs/winrstest"
+)
+
+func newSim(t *testing.T) *winrstest.Server {
+	t.Helper()
+	s, err := winrstest.NewServer(winrstest.Config{Users: map[string]string{"alice": "S3cret!"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func masterzenClient(t *testing.T, s *winrstest.Server, user, pass string) *winrm.Client {
+	t.Helper()
+	ep := winrm.NewEndpoint(s.Host(), s.Port(), false, false, nil, nil, nil, 10*time.Second)
+	c, err := winrm.NewClient(ep, user, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestMasterzenBasic(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s := newSim(t)
+	c := masterzenClient(t, s, `DOMAIN\Alice`, "S3cret!")
+	tests := []struct {
+		cmd            string
+		stdout, stderr string
+		code           int
+	}{
+		{"cmd /c echo hi", "hi\r\n", "", 0},
+		{"cmd /c exit 7", "", "", 7},
+		{"nosuch", "", "'nosuch' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code, err := c.RunWithContext(context.Background(), tt.cmd, &out, &errb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tt.stdout || errb.String() != tt.stderr || code != tt.code {
+				t.Fatalf("got %q %q %d, want %q %q %d", out.String(), errb.String(), code, tt.stdout, tt.stderr, tt.code)
+			}
+		})
+	}
+	// stdin round trip through the echo process
+	out, _, code, err := c.RunWithContextWithString(context.Background(), "powershell.exe -Command -", "line1\r\n")
+	if err != nil || !strings.Contains(out, "line1") || code != 0 {
+		t.Fatalf("stdin: %q %d %v", out, code, err)
+	}
+	if n := s.OpenCommands(); n != 0 {
+		t.Fatalf("open commands after run: %d", n)
+	}
+	if n := s.OpenShells(); n != 0 {
+		t.Fatalf("open shells after run: %d", n)
+	}
+	s.Close()
+	waitGoroutines(t, before)
+}
+
+func TestMasterzenBadCredentials(t *testing.T) {
+	s := newSim(t)
+	c := masterzenClient(t, s, "alice", "wrong")
+	_, err := c.RunWithContext(context.Background(), "cmd /c echo hi", &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil {
+		t.Fatal("bad password accepted")
+	}
+}
+
+func waitGoroutines(t *testing.T, before int) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if runtime.NumGoroutine() <= before+2 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("goroutines: before %d, after %d", before, runtime.NumGoroutine())
+}

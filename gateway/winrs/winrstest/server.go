@@ -1,0 +1,208 @@
+package winrstest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a simulator. Zero values take the documented defaults.
+type Config struct {
+	Users            map[string]string // user -> password (Basic)
+	Auth             []string          // "basic" (negotiate: not built yet); default basic
+	Path             string            // default "/wsman"
+	Hostname         string            // default "WINSRV01"
+	MaxShellsPerUser int               // default 30
+	Logger           *slog.Logger      // default discards
+}
+
+func (c *Config) setDefaults() {
+	if c.Path == "" {
+		c.Path = "/wsman"
+	}
+	if c.Hostname == "" {
+		c.Hostname = "WINSRV01"
+	}
+	if c.MaxShellsPerUser == 0 {
+		c.MaxShellsPerUser = 30
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if len(c.Auth) == 0 {
+		c.Auth = []string{"basic"}
+	}
+}
+
+// Server is a running simulator.
+type Server struct {
+	cfg    Config
+	ln     net.Listener
+	hs     *http.Server
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	shells map[string]*shell
+}
+
+// NewUnstartedServer builds a server; call Serve.
+func NewUnstartedServer(cfg Config) (*Server, error) {
+	cfg.setDefaults()
+	if len(cfg.Users) == 0 {
+		return nil, fmt.Errorf("new simulator: %w: no users", ErrConfig)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel, shells: map[string]*shell{}}
+	s.hs = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	return s, nil
+}
+
+// NewServer starts a simulator on 127.0.0.1:0.
+func NewServer(cfg Config) (*Server, error) {
+	s, err := NewUnstartedServer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("new simulator: listen: %w", err)
+	}
+	s.ln = l
+	go func() { _ = s.hs.Serve(l) }()
+	return s, nil
+}
+
+// Serve serves on l until Close.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	s.ln = l
+	s.mu.Unlock()
+	err := s.hs.Serve(l)
+	if err == http.ErrServerClosed {
+		return nil
+	}
+	return err
+}
+
+// URL is the endpoint, e.g. http://127.0.0.1:PORT/wsman.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() + s.cfg.Path }
+
+// Host is the listening IP.
+func (s *Server) Host() string { return s.ln.Addr().(*net.TCPAddr).IP.String() }
+
+// Port is the listening port.
+func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+
+// OpenShells counts live shells.
+func (s *Server) OpenShells() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.shells)
+}
+
+// OpenCommands counts live commands.
+func (s *Server) OpenCommands() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, sh := range s.shells {
+		n += sh.commandCount()
+	}
+	return n
+}
+
+// Close stops the server and kills every shell.
+func (s *Server) Close() {
+	s.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = s.hs.Shutdown(ctx)
+	s.mu.Lock()
+	shells := s.shells
+	s.shells = map[string]*shell{}
+	s.mu.Unlock()
+	for _, sh := range shells {
+		sh.close()
+	}
+}
+
+// Handler is the WS-Man HTTP handler.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	w.Header().Set("Server", "Microsoft-HTTPAPI/2.0")
+	status, action := s.handle(w, r)
+	s.cfg.Logger.Info("wsman request", "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path,
+		"action", action, "status", status, "duration", time.Since(start))
+}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) (int, string) {
+	if r.Method != http.MethodPost || !strings.EqualFold(r.URL.Path, s.cfg.Path) && r.URL.Path != "/wsman" {
+		w.WriteHeader(http.StatusNotFound)
+		return http.StatusNotFound, ""
+	}
+	user, ok := s.checkBasic(r)
+	if !ok {
+		w.Header().Add("WWW-Authenticate", "Negotiate")
+		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return http.StatusUnauthorized, ""
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil || len(body) == 0 {
+		w.WriteHeader(http.StatusOK)
+		return http.StatusOK, ""
+	}
+	req, err := parseEnvelope(body)
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return http.StatusBadRequest, ""
+	}
+	status, reply := s.dispatch(r.Context(), user, req)
+	w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, reply)
+	return status, shortAction(req.Action)
+}
+
+func shortAction(a string) string {
+	if i := strings.LastIndexByte(a, '/'); i >= 0 {
+		return a[i+1:]
+	}
+	return a
+}
+
+// checkBasic validates Basic credentials case-insensitively on the user,
+// accepting DOMAIN\user and user@realm.
+func (s *Server) checkBasic(r *http.Request) (string, bool) {
+	u, p, ok := r.BasicAuth()
+	if !ok {
+		return "", false
+	}
+	name := normUser(u)
+	for k, v := range s.cfg.Users {
+		if strings.EqualFold(k, name) && v == p {
+			return strings.ToLower(k), true
+		}
+	}
+	return "", false
+}
+
+func normUser(u string) string {
+	if i := strings.LastIndexByte(u, '\\'); i >= 0 {
+		u = u[i+1:]
+	}
+	if i := strings.IndexByte(u, '@'); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
