@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // chunk is one child write (one rsp:Stream).
@@ -61,6 +62,17 @@ func (p *echoProcess) run(ctx context.Context, line string) {
 	switch strings.ToLower(strings.TrimSuffix(strings.ToLower(f[0]), ".exe")) {
 	case "echo":
 		p.emit("stdout", strings.Join(f[1:], " ")+"\r\n")
+	case "sleep": // Start-Sleep stand-in: output over time
+		n := 1
+		if len(f) > 1 {
+			n, _ = strconv.Atoi(f[1])
+		}
+		select {
+		case <-time.After(time.Duration(n) * time.Second):
+			p.emit("stdout", "slept\r\n")
+		case <-p.kill:
+		case <-ctx.Done():
+		}
 	case "exit":
 		if len(f) > 1 {
 			p.code, _ = strconv.Atoi(f[1])

@@ -160,9 +160,6 @@ func (s *Server) receive(ctx context.Context, sh *shell, c *command, req *reques
 			if done {
 				state = "Done"
 				b.WriteString(`<rsp:Stream Name="stdout" CommandId="` + c.id + `" End="true"></rsp:Stream><rsp:Stream Name="stderr" CommandId="` + c.id + `" End="true"></rsp:Stream>`)
-				sh.mu.Lock()
-				delete(sh.cmds, c.id)
-				sh.mu.Unlock()
 			}
 			b.WriteString(`<rsp:CommandState CommandId="` + c.id + `" State="` + nsShell + `/CommandState/` + state + `">`)
 			if done {
