@@ -45,13 +45,38 @@ func (e *psError) render(line string) string {
 		b.WriteString(e.command + " : ")
 	}
 	b.WriteString(e.msg + "\r\n")
-	line = strings.TrimSpace(firstLine(line))
 	if !e.noPosition {
-		b.WriteString("At line:1 char:1\r\n+ " + line + "\r\n+ " + strings.Repeat("~", max(1, min(len([]rune(line)), 80))) + "\r\n")
+		b.WriteString(position(line, e.command))
 	}
 	b.WriteString("    + CategoryInfo          : " + e.category + "\r\n")
 	b.WriteString("    + FullyQualifiedErrorId : " + e.id + "\r\n \r\n")
 	return b.String()
+}
+
+// position renders "At line:L char:C" with the source line and a ~ marker
+// under the failing command (or the whole line when it is not found).
+func position(src, word string) string {
+	lines := strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
+	ln, col, width := 0, 0, 0
+	for i, l := range lines {
+		if word != "" {
+			if c := strings.Index(strings.ToLower(l), strings.ToLower(word)); c >= 0 {
+				ln, col, width = i, c, len([]rune(word))
+				break
+			}
+		}
+	}
+	line := strings.TrimRight(lines[ln], " \t")
+	if col+width > len(line) {
+		width = 0
+	}
+	if width == 0 {
+		col = len(line) - len(strings.TrimLeft(line, " \t"))
+		width = len([]rune(line)) - col
+	}
+	pre := []rune(line[:col])
+	return fmt.Sprintf("At line:%d char:%d\r\n+ %s\r\n+ %s%s\r\n", ln+1, len(pre)+1, line,
+		strings.Repeat(" ", len(pre)), strings.Repeat("~", max(1, width)))
 }
 
 func firstLine(s string) string {

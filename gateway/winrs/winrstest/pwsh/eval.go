@@ -333,10 +333,13 @@ func divZero() error {
 }
 
 func asFloat(v any) float64 {
-	if i, ok := v.(int64); ok {
-		return float64(i)
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case float64:
+		return x
 	}
-	return v.(float64)
+	return 0
 }
 
 func equal(a, b any) bool {

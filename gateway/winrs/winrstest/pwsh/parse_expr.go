@@ -175,7 +175,7 @@ func (p *parser) primary() node {
 			}
 			p.pos++
 			tl := &typeLit{name.String()}
-			if nt := p.peek(); !p.isOp("::") && !nt.space && (nt.kind == tVar || nt.kind == tOp && (nt.text == "(" || nt.text == "@(")) {
+			if nt := p.peek(); !p.isOp("::") && !nt.space && (nt.kind == tVar || nt.kind == tNum || nt.kind == tStr || nt.kind == tXStr || nt.kind == tOp && (nt.text == "(" || nt.text == "@(")) {
 				return &call{fn: &member{obj: tl, name: "cast"}, args: []node{p.unary()}}
 			}
 			return tl
