@@ -1,0 +1,29 @@
+// psgate portal: progressive enhancement only; every form works without it.
+(function () {
+  'use strict';
+  // Ask before ending a session (forms or buttons marked data-confirm).
+  document.addEventListener('submit', function (ev) {
+    var form = ev.target;
+    var msg = form.getAttribute('data-confirm');
+    var btn = ev.submitter;
+    if (btn && btn.getAttribute('data-confirm')) { msg = btn.getAttribute('data-confirm'); }
+    if (!msg && btn && /^(end|exit|reset|logoff)$/i.test(btn.value || btn.name || '')) {
+      msg = 'End this session? Commands still running in it are stopped.';
+    }
+    if (msg && !window.confirm(msg)) { ev.preventDefault(); }
+  });
+  // Show the connection URI field instead of the computer name when asked.
+  var toggle = document.querySelector('[data-toggle-uri]');
+  if (toggle) {
+    var sync = function () {
+      document.querySelectorAll('[data-uri-field]').forEach(function (el) { el.hidden = !toggle.checked; });
+      document.querySelectorAll('[data-computer-field]').forEach(function (el) { el.hidden = toggle.checked; });
+    };
+    toggle.addEventListener('change', sync);
+    sync();
+  }
+  // Focus the first field with an error, else the first empty text field.
+  var first = document.querySelector('[aria-invalid="true"]') ||
+    document.querySelector('form input[type="text"]:not([value]), form input[type="password"]');
+  if (first && first.focus) { first.focus(); }
+}());
