@@ -60,6 +60,12 @@ func (in *interp) runTop(b *block) error {
 		fails := in.fails
 		err := in.stmt(st, in.displayFn)
 		in.endTable()
+		if errors.Is(err, errStopped) {
+			// ctrl_c abandons the rest of the input line, as the console
+			// host does; the next line runs normally.
+			in.ok = false
+			return nil
+		}
 		if err = in.topError(err); err != nil {
 			return err
 		}

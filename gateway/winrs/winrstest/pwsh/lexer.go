@@ -136,7 +136,7 @@ func lex(src string) ([]token, error) {
 					j += 2
 				}
 			}
-			if j < len(src) && !isWordDelim(src[j]) && src[j] != '.' && src[j] != '[' {
+			if j < len(src) && (isIdent(src[j]) || src[j] == '\\' || src[j] == ':') {
 				j = lexWordEnd(src, i)
 				add(tWord, src[i:j])
 			} else {

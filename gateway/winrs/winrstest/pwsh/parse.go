@@ -315,9 +315,26 @@ func (p *parser) cmdArgs() []node {
 			args = append(args, p.postfix(numNode(t.text)))
 		case t.kind == tOp && t.text == ",":
 			p.pos++
+		case t.kind == tOp && strings.Contains("/*+-%!=<>..::.", t.text):
+			args = append(args, &strLit{p.bareWord()})
 		default:
 			args = append(args, p.argExpr())
 		}
+	}
+}
+
+// bareWord joins adjacent tokens (no space between) into one bare
+// argument such as /c, .., */x or =3.
+func (p *parser) bareWord() string {
+	var b strings.Builder
+	b.WriteString(p.next().text)
+	for {
+		t := p.peek()
+		if t.space || !(t.kind == tWord || t.kind == tNum || t.kind == tOp && strings.Contains("/*+-%!=<>..::.", t.text)) {
+			return b.String()
+		}
+		b.WriteString(t.text)
+		p.pos++
 	}
 }
 
