@@ -2,18 +2,68 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/psgate/psgate/gateway/winrs/winrstest"
 )
 
-// newWinRMSimCmd is a placeholder until its owner lands it.
+// newWinRMSimCmd is `psgate winrm-sim`: the WinRM simulator on a fixed
+// address, one log line per request, stopped by Ctrl+C (context cancel).
 func newWinRMSimCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "winrm-sim",
-		Short:  "not built yet",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("winrm-sim: not built yet")
+	var listen, auth, path string
+	var users []string
+	c := &cobra.Command{
+		Use:   "winrm-sim",
+		Short: "Run the WinRM (WS-Management cmd shell) simulator",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := winrstest.Config{Users: map[string]string{}, Path: path,
+				Logger: slog.New(slog.NewTextHandler(e.stderr, nil))}
+			for _, u := range users {
+				name, pass, ok := strings.Cut(u, ":")
+				if !ok || name == "" {
+					return fmt.Errorf("winrm-sim: --user %q: want NAME:PASSWORD", name)
+				}
+				cfg.Users[name] = pass
+			}
+			for _, a := range strings.Split(auth, ",") {
+				if a = strings.TrimSpace(strings.ToLower(a)); a != "" {
+					cfg.Auth = append(cfg.Auth, a)
+				}
+			}
+			s, err := winrstest.NewUnstartedServer(cfg)
+			if err != nil {
+				return fmt.Errorf("winrm-sim: %w", err)
+			}
+			l, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("winrm-sim: listen %s: %w", listen, err)
+			}
+			fmt.Fprintf(e.stdout, "winrm-sim listening on http://%s%s\n", l.Addr(), cfg.Path)
+			errc := make(chan error, 1)
+			go func() { errc <- s.Serve(l) }()
+			select {
+			case <-cmd.Context().Done():
+				s.Close()
+				<-errc
+				return nil
+			case err := <-errc:
+				s.Close()
+				if err != nil && !errors.Is(err, net.ErrClosed) {
+					return fmt.Errorf("winrm-sim: serve: %w", err)
+				}
+				return nil
+			}
 		},
 	}
+	c.Flags().StringVar(&listen, "listen", "127.0.0.1:5985", "address to listen on")
+	c.Flags().StringArrayVar(&users, "user", nil, "NAME:PASSWORD (repeatable)")
+	c.Flags().StringVar(&auth, "auth", "basic", "authentication schemes (basic; negotiate not built yet)")
+	c.Flags().StringVar(&path, "path", "/wsman", "endpoint path")
+	return c
 }
