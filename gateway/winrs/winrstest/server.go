@@ -21,6 +21,7 @@ type Config struct {
 	Hostname         string            // default "WINSRV01"
 	MaxShellsPerUser int               // default 30
 	Logger           *slog.Logger      // default discards
+	Faults           Faults            // fault injection; zero injects none
 }
 
 func (c *Config) setDefaults() {
@@ -50,6 +51,7 @@ type Server struct {
 	cancel context.CancelFunc
 	mu     sync.Mutex
 	shells map[string]*shell
+	inj    *injector
 }
 
 // NewUnstartedServer builds a server; call Serve.
@@ -59,7 +61,7 @@ func NewUnstartedServer(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new simulator: %w: no users", ErrConfig)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel, shells: map[string]*shell{}}
+	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel, shells: map[string]*shell{}, inj: &injector{f: cfg.Faults}}
 	s.hs = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
@@ -151,11 +153,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) (int, string) {
 		return http.StatusNotFound, ""
 	}
 	user, ok := s.checkBasic(r)
-	if !ok {
+	if !ok || s.cfg.Faults.RejectCredentials {
 		w.Header().Add("WWW-Authenticate", "Negotiate")
 		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)
 		w.WriteHeader(http.StatusUnauthorized)
 		return http.StatusUnauthorized, ""
+	}
+	if s.inj.before(w) {
+		return 0, "dropped"
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil || len(body) == 0 {

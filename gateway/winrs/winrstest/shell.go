@@ -73,7 +73,7 @@ func (s *Server) dispatch(ctx context.Context, user string, req *request) (int, 
 				n++
 			}
 		}
-		if n >= s.cfg.MaxShellsPerUser {
+		if n >= s.cfg.MaxShellsPerUser || s.cfg.Faults.QuotaFault {
 			s.mu.Unlock()
 			return fault(faultMaxShells, s.cfg.MaxShellsPerUser)
 		}

@@ -1,0 +1,36 @@
+package winrstest
+
+import (
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// Faults injects failures; the zero value injects none.
+type Faults struct {
+	Latency           time.Duration // added before every reply
+	DropEvery         int           // every Nth authenticated request: connection closed without a reply
+	QuotaFault        bool          // every Create fails with the max-shells quota fault 2150859173
+	RejectCredentials bool          // every request gets 401 (wrong credentials)
+}
+
+// injector applies Faults; it returns true when the request was consumed.
+type injector struct {
+	f Faults
+	n atomic.Int64
+}
+
+func (in *injector) before(w http.ResponseWriter) bool {
+	if in.f.Latency > 0 {
+		time.Sleep(in.f.Latency)
+	}
+	if in.f.DropEvery > 0 && in.n.Add(1)%int64(in.f.DropEvery) == 0 {
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				_ = c.Close()
+				return true
+			}
+		}
+	}
+	return false
+}
