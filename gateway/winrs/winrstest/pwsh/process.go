@@ -23,6 +23,11 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
+	env := make(map[string]string, len(o.Env))
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	o.Env = env // the process's own copy: $env:X = … must not touch the caller's map
 	if o.Codepage == 0 {
 		o.Codepage = 437
 	}
