@@ -92,3 +92,24 @@ func waitGoroutines(t *testing.T, before int) {
 	}
 	t.Fatalf("goroutines: before %d, after %d", before, runtime.NumGoroutine())
 }
+
+func TestMasterzenBasicTLS(t *testing.T) {
+	s, err := winrstest.NewServer(winrstest.Config{Users: map[string]string{"alice": "pw"}, TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !strings.HasPrefix(s.URL(), "https://") {
+		t.Fatalf("URL %s", s.URL())
+	}
+	ep := winrm.NewEndpoint(s.Host(), s.Port(), true, false, s.CertPEM(), nil, nil, 10*time.Second)
+	c, err := winrm.NewClient(ep, "alice", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	code, err := c.RunWithContext(context.Background(), "cmd /c echo tls", &out, &bytes.Buffer{})
+	if err != nil || code != 0 || out.String() != "tls\r\n" {
+		t.Fatalf("%q %d %v", out.String(), code, err)
+	}
+}

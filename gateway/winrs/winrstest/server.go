@@ -2,6 +2,7 @@ package winrstest
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,7 @@ type Config struct {
 	MaxShellsPerUser int               // default 30
 	Logger           *slog.Logger      // default discards
 	Faults           Faults            // fault injection; zero injects none
+	TLS              bool              // HTTPS with a generated self-signed certificate (127.0.0.1, localhost)
 }
 
 func (c *Config) setDefaults() {
@@ -52,6 +54,7 @@ type Server struct {
 	mu     sync.Mutex
 	shells map[string]*shell
 	inj    *injector
+	cert   []byte // PEM, TLS only
 }
 
 // NewUnstartedServer builds a server; call Serve.
@@ -63,6 +66,15 @@ func NewUnstartedServer(cfg Config) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel, shells: map[string]*shell{}, inj: &injector{f: cfg.Faults}}
 	s.hs = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if cfg.TLS {
+		c, p, err := selfSigned(cfg.Hostname)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("new simulator: %w", err)
+		}
+		s.cert = p
+		s.hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{c}, MinVersion: tls.VersionTLS12}
+	}
 	return s, nil
 }
 
@@ -76,6 +88,9 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new simulator: listen: %w", err)
 	}
+	if s.cfg.TLS {
+		l = tls.NewListener(l, s.hs.TLSConfig)
+	}
 	s.ln = l
 	go func() { _ = s.hs.Serve(l) }()
 	return s, nil
@@ -83,6 +98,9 @@ func NewServer(cfg Config) (*Server, error) {
 
 // Serve serves on l until Close.
 func (s *Server) Serve(l net.Listener) error {
+	if s.cfg.TLS {
+		l = tls.NewListener(l, s.hs.TLSConfig)
+	}
 	s.mu.Lock()
 	s.ln = l
 	s.mu.Unlock()
@@ -94,7 +112,16 @@ func (s *Server) Serve(l net.Listener) error {
 }
 
 // URL is the endpoint, e.g. http://127.0.0.1:PORT/wsman.
-func (s *Server) URL() string { return "http://" + s.ln.Addr().String() + s.cfg.Path }
+func (s *Server) URL() string {
+	scheme := "http://"
+	if s.cfg.TLS {
+		scheme = "https://"
+	}
+	return scheme + s.ln.Addr().String() + s.cfg.Path
+}
+
+// CertPEM is the generated certificate (TLS only), for pinning.
+func (s *Server) CertPEM() []byte { return s.cert }
 
 // Host is the listening IP.
 func (s *Server) Host() string { return s.ln.Addr().(*net.TCPAddr).IP.String() }
