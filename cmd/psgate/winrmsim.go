@@ -17,13 +17,14 @@ import (
 func newWinRMSimCmd(e *env) *cobra.Command {
 	var listen, auth, path string
 	var users []string
+	var useTLS bool
 	c := &cobra.Command{
 		Use:   "winrm-sim",
 		Short: "Run the WinRM (WS-Management cmd shell) simulator",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := winrstest.Config{Users: map[string]string{}, Path: path,
-				Logger: slog.New(slog.NewTextHandler(e.stderr, nil))}
+				Logger: slog.New(slog.NewTextHandler(e.stderr, nil)), TLS: useTLS}
 			for _, u := range users {
 				name, pass, ok := strings.Cut(u, ":")
 				if !ok || name == "" {
@@ -44,7 +45,11 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("winrm-sim: listen %s: %w", listen, err)
 			}
-			fmt.Fprintf(e.stdout, "winrm-sim listening on http://%s%s\n", l.Addr(), cfg.Path)
+			scheme := "http"
+			if useTLS {
+				scheme = "https"
+			}
+			fmt.Fprintf(e.stdout, "winrm-sim listening on %s://%s%s\n", scheme, l.Addr(), cfg.Path)
 			errc := make(chan error, 1)
 			go func() { errc <- s.Serve(l) }()
 			select {
@@ -64,6 +69,7 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 	c.Flags().StringVar(&listen, "listen", "127.0.0.1:5985", "address to listen on")
 	c.Flags().StringArrayVar(&users, "user", nil, "NAME:PASSWORD (repeatable)")
 	c.Flags().StringVar(&auth, "auth", "basic", "authentication schemes (basic; negotiate not built yet)")
+	c.Flags().BoolVar(&useTLS, "tls", false, "serve HTTPS with a generated self-signed certificate")
 	c.Flags().StringVar(&path, "path", "/wsman", "endpoint path")
 	return c
 }
