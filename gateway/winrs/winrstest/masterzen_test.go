@@ -2,6 +2,7 @@ package winrstest_test
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"runtime"
 	"strings"
@@ -111,5 +112,12 @@ func TestMasterzenBasicTLS(t *testing.T) {
 	code, err := c.RunWithContext(context.Background(), "cmd /c echo tls", &out, &bytes.Buffer{})
 	if err != nil || code != 0 || out.String() != "tls\r\n" {
 		t.Fatalf("%q %d %v", out.String(), code, err)
+	}
+}
+
+func TestConfigRefusesUnbuiltAuth(t *testing.T) {
+	_, err := winrstest.NewServer(winrstest.Config{Users: map[string]string{"a": "b"}, Auth: []string{"negotiate"}})
+	if !errors.Is(err, winrstest.ErrConfig) {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -63,6 +63,11 @@ func NewUnstartedServer(cfg Config) (*Server, error) {
 	if len(cfg.Users) == 0 {
 		return nil, fmt.Errorf("new simulator: %w: no users", ErrConfig)
 	}
+	for _, a := range cfg.Auth {
+		if a != "basic" { // negotiate (NTLM) is not built yet: refuse rather than pretend
+			return nil, fmt.Errorf("new simulator: %w: auth scheme %q not supported", ErrConfig, a)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel, shells: map[string]*shell{}, inj: &injector{f: cfg.Faults}}
 	s.hs = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
