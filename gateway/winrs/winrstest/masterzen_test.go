@@ -2,8 +2,8 @@ package winrstest_test
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
