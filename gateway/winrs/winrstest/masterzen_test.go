@@ -59,8 +59,8 @@ func TestMasterzenBasic(t *testing.T) {
 			}
 		})
 	}
-	// stdin round trip through the echo process
-	out, _, code, err := c.RunWithContextWithString(context.Background(), "powershell.exe -Command -", "line1\r\n")
+	// stdin round trip through the remote PowerShell
+	out, _, code, err := c.RunWithContextWithString(context.Background(), "powershell.exe -Command -", "Write-Output line1\r\n")
 	if err != nil || !strings.Contains(out, "line1") || code != 0 {
 		t.Fatalf("stdin: %q %d %v", out, code, err)
 	}

@@ -2,6 +2,8 @@ package winrstest
 
 import (
 	"context"
+
+	"github.com/psgate/psgate/gateway/winrs/winrstest/pwsh"
 	"strconv"
 	"strings"
 	"sync"
@@ -9,10 +11,7 @@ import (
 )
 
 // chunk is one child write (one rsp:Stream).
-type chunk struct {
-	Stream string
-	Data   []byte
-}
+type chunk = pwsh.Chunk
 
 // process is the remote process shape (matches winrstest/pwsh.Process).
 type process interface {
@@ -43,7 +42,7 @@ func startEcho(ctx context.Context, command string, args []string) *echoProcess 
 
 func (p *echoProcess) emit(stream, s string) bool {
 	select {
-	case p.out <- chunk{stream, []byte(s)}:
+	case p.out <- chunk{Stream: stream, Data: []byte(s)}:
 		return true
 	case <-p.kill:
 		return false

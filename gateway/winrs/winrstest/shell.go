@@ -8,10 +8,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/psgate/psgate/gateway/winrs/winrstest/pwsh"
 )
 
 type shell struct {
 	id, owner string
+	codepage  int // WINRS_CODEPAGE of the Create request (437 when absent, as Windows)
 	mu        sync.Mutex
 	cmds      map[string]*command
 }
@@ -77,7 +80,10 @@ func (s *Server) dispatch(ctx context.Context, user string, req *request) (int, 
 			s.mu.Unlock()
 			return fault(faultMaxShells, s.cfg.MaxShellsPerUser)
 		}
-		sh := &shell{id: newGUID(), owner: user, cmds: map[string]*command{}}
+		sh := &shell{id: newGUID(), owner: user, cmds: map[string]*command{}, codepage: 437}
+		if cp, err := strconv.Atoi(req.Options["WINRS_CODEPAGE"]); err == nil && (cp == 65001 || cp == 437) {
+			sh.codepage = cp
+		}
 		s.shells[sh.id] = sh
 		s.mu.Unlock()
 		body := `<x:ResourceCreated><a:Address>` + "http://" + s.cfg.Hostname + `:5985/wsman</a:Address><a:ReferenceParameters><w:ResourceURI>` + uriCmd +
@@ -101,7 +107,8 @@ func (s *Server) dispatch(ctx context.Context, user string, req *request) (int, 
 		return http.StatusOK, envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse", req.MessageID, "")
 	case actCmd:
 		c := &command{id: newGUID(), notify: make(chan struct{})}
-		c.proc = startEcho(s.ctx, req.Command, req.Arguments)
+		c.proc = pwsh.Start(s.ctx, req.Command, req.Arguments, pwsh.Options{
+			Codepage: sh.codepage, Host: s.cfg.Hostname, User: windowsUser(s.cfg.Hostname, user)})
 		sh.mu.Lock()
 		sh.cmds[c.id] = c
 		sh.mu.Unlock()
@@ -192,4 +199,13 @@ func parseDuration(v string) time.Duration {
 		return 60 * time.Second
 	}
 	return time.Duration(f * float64(time.Second))
+}
+
+// windowsUser is the DOMAIN\user the remote process runs as: the
+// authenticated name when it has a domain, else a local account of host.
+func windowsUser(host, user string) string {
+	if strings.Contains(user, `\`) {
+		return user
+	}
+	return host + `\` + user
 }

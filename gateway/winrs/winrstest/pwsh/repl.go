@@ -10,14 +10,13 @@ import (
 // runCommandLine dispatches a WinRS command: powershell.exe or a cmd.exe
 // command line. It returns the exit code.
 func runCommandLine(p *Process, command string, args []string) int {
-	words := args
-	if len(args) == 0 {
-		f := strings.Fields(command)
-		if len(f) == 0 {
-			return 0
-		}
-		command, words = f[0], f[1:]
+	// WinRS hands Windows one command line: the command and its
+	// rsp:Arguments joined by spaces (pywinrm sends all arguments as one).
+	f := strings.Fields(strings.TrimSpace(command + " " + strings.Join(args, " ")))
+	if len(f) == 0 {
+		return 0
 	}
+	command, words := f[0], f[1:]
 	prog := strings.ToLower(command)
 	prog = prog[strings.LastIndexAny(prog, `\/`)+1:]
 	prog = strings.TrimSuffix(prog, ".exe")

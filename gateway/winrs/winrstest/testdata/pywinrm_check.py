@@ -21,9 +21,9 @@ assert r.status_code == 1 and b'is not recognized' in r.std_err, r.__dict__
 p = Protocol(endpoint=url, transport=transport, username=user, password=password,
              operation_timeout_sec=1, read_timeout_sec=5, **kw)
 sh = p.open_shell()
-cid = p.run_command(sh, 'sleep', ['3'])
+cid = p.run_command(sh, 'powershell.exe', ['-Command', 'Start-Sleep -Seconds 3; Write-Output slept'])
 out, err, code = p.get_command_output(sh, cid)
-assert out == b'slept\r\n' and code == 0, (out, err, code)
+assert out.strip() == b'slept' and code == 0, (out, err, code)
 p.cleanup_command(sh, cid)
 p.close_shell(sh)
 
