@@ -72,7 +72,7 @@ func actionOf(t *testing.T, doc string) string {
 // TestFixtureShape replays recorded pypsrp requests against the simulator
 // and compares each reply's element shape with the recorded Windows reply.
 func TestFixtureShape(t *testing.T) {
-	// Recordings whose commands the fallback process runs (echo, exit, unknown ids).
+	// Recordings whose commands the simulator runs alike (echo, exit, unknown ids).
 	files := []string{"test_winrs_standard.yml", "test_winrs_bad_cmd_id.yml"}
 	if _, err := os.Stat(fixtureDir); err != nil {
 		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
