@@ -27,6 +27,8 @@ type RouterConfig struct {
 	Ready    []ReadyCheck
 	// Static serves /static/ (the web package's assets); nil serves none.
 	Static http.Handler
+	// Home serves GET /; default SignIn.Form.
+	Home http.HandlerFunc
 	// Mount adds further routes (portal, console) inside the session and
 	// CSRF layers; nil adds none.
 	Mount func(r chi.Router)
@@ -63,7 +65,11 @@ func NewRouter(c RouterConfig) http.Handler {
 	}
 	r.Group(func(r chi.Router) {
 		r.Use(c.Sessions.LoadAndSave, c.CSRF.Middleware)
-		r.Get("/", c.SignIn.Form)
+		if c.Home != nil {
+			r.Get("/", c.Home)
+		} else {
+			r.Get("/", c.SignIn.Form)
+		}
 		r.Post("/login", c.SignIn.Post)
 		r.Post("/logout", c.SignIn.SignOut)
 		if c.Mount != nil {

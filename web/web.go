@@ -14,7 +14,7 @@ import (
 var files embed.FS
 
 // Pages are the page templates; each is parsed together with layout.html.
-var pages = []string{"console"} // login, portal, denied, error: not written yet
+var pages = []string{"login", "portal", "denied", "error", "console"}
 
 // Renderer renders the gateway pages by name (gateway.PageLogin, …).
 type Renderer struct {

@@ -1,19 +1,222 @@
 package main
 
 import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/psgate/psgate/authz"
+	"github.com/psgate/psgate/gateway"
+	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/gateway/winrs"
+	"github.com/psgate/psgate/gateway/winrs/winrstest"
+	"github.com/psgate/psgate/session"
 )
 
-// newDemoCmd is a placeholder until its owner lands it.
+const (
+	demoUser     = "demo"
+	demoHost     = "WINSRV01"
+	demoMachine  = "PSGATE"
+	demoConfName = "Microsoft.PowerShell"
+)
+
+// demoOptions are the flags of `psgate demo`.
+type demoOptions struct {
+	listen   string
+	password string
+	// ready, when set, receives the gateway's URL once it listens (tests).
+	ready func(url string)
+}
+
+// newDemoCmd is `psgate demo`: the whole product on its embedded default.
 func newDemoCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "demo",
-		Short:  "not built yet",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("demo: not built yet")
+	var o demoOptions
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the gateway with a demo user, a rule and the built-in WinRM simulator",
+		Long: `Run the whole gateway on 127.0.0.1 with a self-signed certificate, a local
+user "demo", one authorization rule and the in-process WinRM simulator
+(published as ` + demoHost + `). Everything lives in a temporary directory
+that is removed on Ctrl+C.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), e, o) },
+	}
+	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8443", "gateway `address`")
+	cmd.Flags().StringVar(&o.password, "password", "", "demo user's `password` (default random)")
+	return cmd
+}
+
+func randomPassword() (string, error) {
+	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random password: %w", err)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b), nil
+}
+
+func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	pw := o.password
+	if pw == "" {
+		if pw, err = randomPassword(); err != nil {
+			return err
+		}
+	}
+	dir, err := os.MkdirTemp("", "psgate-demo-")
+	if err != nil {
+		return fmt.Errorf("demo: temp dir: %w", err)
+	}
+	defer func() {
+		if rerr := os.RemoveAll(dir); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("demo: remove %s: %w", dir, rerr))
+		}
+	}()
+
+	// Local users file with the demo account.
+	users, err := localusers.New(localusers.Config{Path: filepath.Join(dir, "users.yaml"), Create: true, MinPasswordLength: 1, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("demo: users file: %w", err)
+	}
+	if err := users.Add(demoUser, pw, []string{"gateway-users"}); err != nil {
+		return fmt.Errorf("demo: add user %s: %w", demoUser, err)
+	}
+
+	// Rules file: demo may use the simulator.
+	rulesPath := filepath.Join(dir, "AuthorizationRules.xml")
+	if err := writeEmptyRules(rulesPath); err != nil {
+		return err
+	}
+	opts := authz.Options{GatewayHost: "localhost", MachineName: demoMachine}
+	rules, err := authz.OpenStore(authz.StoreConfig{Path: rulesPath, Logger: logger, Options: opts})
+	if err != nil {
+		return fmt.Errorf("demo: rules: %w", err)
+	}
+	spec := authz.RuleSpec{Name: "demo on " + demoHost, Users: []string{demoUser}, Computer: demoHost, Configuration: demoConfName}
+	built, err := spec.Build(ctx, authz.TypedResolver{MachineName: demoMachine})
+	if err != nil {
+		return fmt.Errorf("demo: build rule: %w", err)
+	}
+	if _, err := rules.Add(ctx, built); err != nil {
+		return fmt.Errorf("demo: add rule: %w", err)
+	}
+
+	// The simulator, over TLS with Basic (winrs refuses Basic over HTTP).
+	simCert, err := gateway.GenerateSelfSigned([]string{demoHost}, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo: simulator certificate: %w", err)
+	}
+	sim, err := winrstest.NewUnstartedServer(winrstest.Config{Users: map[string]string{demoUser: pw}, Hostname: demoHost, Logger: logger.With("component", "winrm-sim")})
+	if err != nil {
+		return fmt.Errorf("demo: simulator: %w", err)
+	}
+	simLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: simulator listen: %w", err)
+	}
+	go func() {
+		_ = sim.Serve(tls.NewListener(simLn, &tls.Config{Certificates: []tls.Certificate{simCert.Cert}, MinVersion: tls.VersionTLS12}))
+	}()
+	defer sim.Close()
+	simPort := simLn.Addr().(*net.TCPAddr).Port
+
+	// Audit to a file in the temp dir and to stderr.
+	af, err := os.OpenFile(filepath.Join(dir, "audit.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("demo: audit file: %w", err)
+	}
+	defer af.Close()
+	audit := gateway.NewAuditLog(io.MultiWriter(af, e.stderr), nil)
+
+	mgr, err := session.NewManager(session.Config{Registry: session.NewMemoryRegistry(nil), Logger: logger, Audit: sessionAudit(audit, logger)})
+	if err != nil {
+		return fmt.Errorf("demo: session manager: %w", err)
+	}
+	opener := &sessionOpener{
+		mgr: mgr, logger: logger,
+		creds: func(gateway.Identity, gateway.Target) (string, string, bool) { return demoUser, pw, true },
+		route: func(c *winrs.Config) {
+			if c.Host == demoHost {
+				c.Host, c.Port, c.HTTPS, c.Auth = "127.0.0.1", simPort, true, "basic"
+				c.CACertPEM, c.TLSServerName = simCert.CertPEM, demoHost
+			}
 		},
 	}
+	ids := &identityCache{inner: localAuth{store: users}, lookup: func(u string) (gateway.Identity, bool) {
+		lu, err := users.Lookup(u)
+		if err != nil || lu.Disabled {
+			return gateway.Identity{}, false
+		}
+		return gateway.Identity{Name: lu.Name, Groups: lu.Groups}, true
+	}}
+	app, _, err := buildApp(gatewayDeps{
+		auth: ids, authz: rulesAuthorizer{store: rules, machine: demoMachine}, mgr: mgr, opener: opener,
+		tiles: []publishedTile{{Name: demoHost + " (simulator)", Description: "Built-in WinRM simulator",
+			Target: gateway.Target{Computer: demoHost, Configuration: demoConfName, Authentication: "basic", UseSSL: true, Port: simPort}}},
+		allowFree: true,
+		defaults:  gateway.FormDefaults{Port: 5985, SSLPort: 5986, Application: "WSMAN", Authentication: "default", Configuration: demoConfName},
+		audit:     audit,
+		ready:     []gateway.ReadyCheck{{Name: "rules", Check: func(context.Context) error { return rules.Err() }}},
+		logger:    logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	host, _, _ := net.SplitHostPort(o.listen)
+	cert, err := gateway.GenerateSelfSigned([]string{host}, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo: certificate: %w", err)
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("demo: listen: %w", err)
+	}
+	url := "https://" + ln.Addr().String() + "/"
+	fmt.Fprintf(e.stdout, `psgate demo is running.
+
+  URL:          %s
+  User name:    %s
+  Password:     %s
+  Certificate:  self-signed, SHA-256 %s
+  Computer:     %s (built-in WinRM simulator, %s)
+  Files:        %s (removed on exit)
+
+Press Ctrl+C to stop.
+`, url, demoUser, pw, cert.Fingerprint, demoHost, net.JoinHostPort("127.0.0.1", strconv.Itoa(simPort)), dir)
+	if o.ready != nil {
+		o.ready(url)
+	}
+	err = gateway.Serve(ctx, gateway.ServeConfig{
+		Listener: ln, TLS: gateway.ServerTLSConfig(cert.Cert, nil, false), Handler: app, Logger: logger, Stop: mgr.Shutdown,
+	})
+	fmt.Fprintln(e.stdout, "psgate demo stopped.")
+	return err
+}
+
+// writeEmptyRules creates a rules file without rules.
+func writeEmptyRules(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("create rules file %s: %w", path, err)
+	}
+	if err := authz.Encode(f, nil); err != nil {
+		f.Close()
+		return fmt.Errorf("write rules file %s: %w", path, err)
+	}
+	return f.Close()
 }

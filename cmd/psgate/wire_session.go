@@ -19,8 +19,11 @@ type credentialFunc func(id gateway.Identity, t gateway.Target) (user, password 
 // the WinRS backend. The target password is only held by the winrs.Console
 // of the shell (and the closure that starts it).
 type sessionOpener struct {
-	mgr    *session.Manager
-	creds  credentialFunc
+	mgr   *session.Manager
+	creds credentialFunc
+	// route, when set, adjusts the backend config of a target (the demo
+	// points its published name at the in-process simulator).
+	route  func(c *winrs.Config)
 	logger *slog.Logger
 }
 
@@ -53,6 +56,9 @@ func (o *sessionOpener) Open(ctx context.Context, id gateway.Identity, t gateway
 		if t.URI.Path != "" {
 			cfg.Path = t.URI.Path
 		}
+	}
+	if o.route != nil {
+		o.route(&cfg)
 	}
 	opener := func(ctx context.Context, emit func(session.Event)) (session.Shell, error) {
 		return winrs.Start(ctx, cfg, func(e winrs.Event) { emit(toSessionEvent(e)) })

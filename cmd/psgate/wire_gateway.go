@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/psgate/psgate/gateway"
+	"github.com/psgate/psgate/session"
+	"github.com/psgate/psgate/web"
+)
+
+// identityCache remembers the identity (groups) resolved at sign-in, since
+// the cookie session keeps only the user name. lookup, when set, is asked
+// first (the local users file knows groups without a password).
+type identityCache struct {
+	inner  gateway.Authenticator
+	lookup func(user string) (gateway.Identity, bool)
+	mu     sync.Mutex
+	ids    map[string]gateway.Identity
+}
+
+func (c *identityCache) Authenticate(ctx context.Context, user, password string) (gateway.Identity, error) {
+	id, err := c.inner.Authenticate(ctx, user, password)
+	if err == nil {
+		c.mu.Lock()
+		if c.ids == nil {
+			c.ids = map[string]gateway.Identity{}
+		}
+		c.ids[id.Name] = id
+		c.mu.Unlock()
+	}
+	return id, err
+}
+
+func (c *identityCache) Identity(_ context.Context, user string) (gateway.Identity, bool) {
+	if c.lookup != nil {
+		if id, ok := c.lookup(user); ok {
+			return id, true
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.ids[user]
+	return id, ok
+}
+
+// publishedTile is one portal tile and the target behind it.
+type publishedTile struct {
+	Name, Description string
+	Target            gateway.Target
+}
+
+// gatewayDeps are the parts of a running gateway.
+type gatewayDeps struct {
+	auth      *identityCache
+	authz     gateway.Authorizer
+	mgr       *session.Manager
+	opener    gateway.SessionOpener
+	tiles     []publishedTile
+	allowFree bool
+	defaults  gateway.FormDefaults
+	audit     *gateway.AuditLog
+	lifetime  time.Duration
+	ready     []gateway.ReadyCheck
+	logger    *slog.Logger
+}
+
+// buildApp assembles the public handler from its parts.
+func buildApp(d gatewayDeps) (*gateway.App, *gateway.Metrics, error) {
+	r, err := web.NewRenderer()
+	if err != nil {
+		return nil, nil, fmt.Errorf("build gateway: %w", err)
+	}
+	if d.lifetime == 0 {
+		d.lifetime = 12 * time.Hour
+	}
+	metrics := gateway.NewMetrics()
+	metrics.Sessions = func() (int, int) { s := d.mgr.Stats(); return s.Active, s.Disconnected }
+	sm := gateway.NewSessionManager(d.lifetime, nil)
+	csrf := &gateway.CSRF{Values: sm}
+	si := &gateway.SignIn{
+		Auth: d.auth, Throttle: gateway.NewThrottle(gateway.ThrottleConfig{}), Audit: d.audit, Metrics: metrics,
+		Pages: gateway.PagesFunc(r), Sessions: sm, CSRF: csrf, Logger: d.logger,
+	}
+	conn := &gateway.Connect{
+		SignIn: si, Authorizer: d.authz, Opener: d.opener, Defaults: d.defaults, AllowFreeTarget: d.allowFree,
+		Identity: d.auth.Identity, Logger: d.logger,
+	}
+	for i, t := range d.tiles {
+		conn.Published = append(conn.Published, gateway.PublishedTarget{
+			ID: strconv.Itoa(i), Name: t.Name, ComputerName: t.Target.Computer,
+			ConfigurationName: t.Target.Configuration, Description: t.Description,
+		})
+		conn.PublishedTargets = append(conn.PublishedTargets, t.Target)
+	}
+	app, err := gateway.NewApp(gateway.AppConfig{
+		SignIn: si, Connect: conn, Sessions: d.mgr, Ready: d.ready, Static: web.Static(), Logger: d.logger,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("build gateway: %w", err)
+	}
+	return app, metrics, nil
+}
+
+// sessionAudit writes the session manager's events to the audit log.
+func sessionAudit(a *gateway.AuditLog, logger *slog.Logger) func(session.AuditEvent) {
+	return func(e session.AuditEvent) {
+		rec := gateway.AuditRecord{Time: e.Time, Event: e.Event, User: e.User, ClientAddr: e.ClientAddr,
+			Target: e.Target, Configuration: e.Configuration, Session: e.Session, SessionName: e.Name, Reason: string(e.Reason)}
+		if e.Max > 0 {
+			rec.Detail = "max " + strconv.Itoa(e.Max)
+		}
+		if err := a.Write(rec); err != nil {
+			logger.Error("audit", "event", e.Event, "err", err)
+		}
+	}
+}
