@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// startDemo runs `psgate demo` in-process on a free port and returns its URL;
+// the command stops (and its temp dir goes) when the test ends.
+func startDemo(t *testing.T, password string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	urlc := make(chan string, 1)
+	done := make(chan error, 1)
+	var stdout, stderr bytes.Buffer
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &lockedBuffer{b: &stdout}, stderr: &lockedBuffer{b: &stderr}}
+	go func() {
+		done <- runDemo(ctx, e, demoOptions{listen: "127.0.0.1:0", password: password, ready: func(u string) { urlc <- u }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("demo stopped with %v", err)
+		}
+	})
+	select {
+	case u := <-urlc:
+		return strings.TrimSuffix(u, "/")
+	case err := <-done:
+		t.Fatalf("demo did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not start within 30s")
+	}
+	return ""
+}
+
+func demoClient(t *testing.T) *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+}
+
+func getPage(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func postForm(t *testing.T, c *http.Client, base, path string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func csrfOf(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no csrf token in page:\n%s", page)
+	}
+	return m[1]
+}
+
+// signIn signs in and returns the portal page.
+func signIn(t *testing.T, c *http.Client, base, user, password string) (int, string) {
+	t.Helper()
+	_, login := getPage(t, c, base+"/")
+	resp, body := postForm(t, c, base, "/login", url.Values{"csrf": {csrfOf(t, login)}, "username": {user}, "password": {password}})
+	return resp.StatusCode, body
+}
+
+// TestDemoEndToEnd is the proof that `make run` works: sign in, open a
+// session on the published simulator, load the console page and run a
+// command over the websocket.
+func TestDemoEndToEnd(t *testing.T) {
+	base := startDemo(t, "demo-password-1")
+	c := demoClient(t)
+
+	if code, body := signIn(t, c, base, "demo", "wrong-password"); code != http.StatusUnauthorized || !strings.Contains(body, "Access denied") {
+		t.Fatalf("bad password: %d, want 401 with Access denied", code)
+	}
+	code, portal := signIn(t, c, base, "demo", "demo-password-1")
+	if code != http.StatusOK || !strings.Contains(portal, "WINSRV01") {
+		t.Fatalf("sign-in: %d, portal without the WINSRV01 tile:\n%s", code, portal)
+	}
+	resp, body := postForm(t, c, base, "/sessions", url.Values{"csrf": {csrfOf(t, portal)}, "target": {"0"}})
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.Path, "/console/") {
+		t.Fatalf("open session: %d at %s:\n%s", resp.StatusCode, resp.Request.URL, body)
+	}
+	consoleURL := resp.Request.URL
+	id := strings.TrimPrefix(consoleURL.Path, "/console/")
+	if !strings.Contains(body, `data-ws="/console/`+id+`/ws"`) {
+		t.Fatalf("console page lacks the websocket URL:\n%s", body)
+	}
+	token := csrfOf(t, strings.Replace(body, `data-csrf="`, `name="csrf" value="`, 1))
+
+	// The session is listed on the portal.
+	if _, p := getPage(t, c, base+"/portal"); !strings.Contains(p, "/console/"+id) {
+		t.Errorf("portal does not list session %s", id)
+	}
+
+	d := websocket.Dialer{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, Subprotocols: []string{"psgate.v1"}, Jar: c.Jar}
+	wsURL := "wss://" + consoleURL.Host + "/console/" + id + "/ws?csrf=" + url.QueryEscape(token)
+	ws, wresp, err := d.Dial(wsURL, http.Header{"Origin": {base}})
+	if err != nil {
+		code := 0
+		if wresp != nil {
+			code = wresp.StatusCode
+		}
+		t.Fatalf("websocket dial: %v (HTTP %d)", err, code)
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(map[string]string{"type": "input", "data": "Write-Output hello"}); err != nil {
+		t.Fatal(err)
+	}
+	var sawHello, sawOutput, sawPrompt bool
+	_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for !(sawOutput && sawPrompt) {
+		var f map[string]any
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatalf("read frame (hello %v output %v prompt %v): %v", sawHello, sawOutput, sawPrompt, err)
+		}
+		switch f["type"] {
+		case "hello":
+			sawHello = true
+		case "output":
+			if s, _ := f["data"].(string); strings.Contains(s, "hello") {
+				sawOutput = true
+			}
+		case "prompt":
+			if sawOutput {
+				sawPrompt = true
+			}
+		case "closed", "error":
+			t.Fatalf("unexpected frame %v", f)
+		}
+	}
+	if !sawHello {
+		t.Error("no hello frame before the output")
+	}
+
+	// Another user's view: a fresh client cannot see the session.
+	other := demoClient(t)
+	if code, _ := getPage(t, other, base+"/console/"+id); code != http.StatusOK {
+		// signed out: redirected to the sign-in page (200 after the redirect)
+		t.Errorf("signed-out console page: %d", code)
+	}
+
+	// End it from the portal; the console page is then gone.
+	_, p := getPage(t, c, base+"/portal")
+	if resp, _ := postForm(t, c, base, "/sessions/"+id+"/end", url.Values{"csrf": {csrfOf(t, p)}}); resp.StatusCode != http.StatusOK {
+		t.Errorf("end session: %d", resp.StatusCode)
+	}
+	if code, _ := getPage(t, c, base+"/console/"+id); code != http.StatusNotFound {
+		t.Errorf("console page of an ended session: %d, want 404", code)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
