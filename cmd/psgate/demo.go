@@ -36,7 +36,7 @@ type demoOptions struct {
 	listen   string
 	password string
 	// ready, when set, receives the gateway's URL once it listens (tests).
-	ready func(url string)
+	ready func(url, adminURL, tokenFile string)
 }
 
 // newDemoCmd is `psgate demo`: the whole product on its embedded default.
@@ -177,6 +177,20 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 		return err
 	}
 
+	tok, err := randomPassword()
+	if err != nil {
+		return err
+	}
+	tokFile := filepath.Join(dir, "admin.token")
+	if err := os.WriteFile(tokFile, []byte(tok+"\n"), 0o600); err != nil {
+		return fmt.Errorf("demo: admin token: %w", err)
+	}
+	stopAdmin, adminAddr, err := startAdmin(ctx, adminConfig{Listen: "127.0.0.1:0", TokenFile: tokFile}, mgr, logger)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer stopAdmin()
+
 	host, _, _ := net.SplitHostPort(o.listen)
 	cert, err := gateway.GenerateSelfSigned([]string{host}, time.Now())
 	if err != nil {
@@ -195,11 +209,12 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
   Certificate:  self-signed, SHA-256 %s
   Computer:     %s (built-in WinRM simulator, %s)
   Files:        %s (removed on exit)
+  Admin API:    psgate session list --admin-url http://%s --token-file %s
 
 Press Ctrl+C to stop.
-`, url, demoUser, pw, cert.Fingerprint, demoHost, net.JoinHostPort("127.0.0.1", strconv.Itoa(simPort)), dir)
+`, url, demoUser, pw, cert.Fingerprint, demoHost, net.JoinHostPort("127.0.0.1", strconv.Itoa(simPort)), dir, adminAddr, tokFile)
 	if o.ready != nil {
-		o.ready(url)
+		o.ready(url, "http://"+adminAddr, tokFile)
 	}
 	err = gateway.Serve(ctx, gateway.ServeConfig{
 		Listener: ln, TLS: gateway.ServerTLSConfig(cert.Cert, nil, false), Handler: app, Logger: logger, Stop: mgr.Shutdown,

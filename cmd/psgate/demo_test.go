@@ -21,15 +21,15 @@ var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // startDemo runs `psgate demo` in-process on a free port and returns its URL;
 // the command stops (and its temp dir goes) when the test ends.
-func startDemo(t *testing.T, password string) string {
+func startDemo(t *testing.T, password string) demoAddrs {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	urlc := make(chan string, 1)
+	urlc := make(chan demoAddrs, 1)
 	done := make(chan error, 1)
 	var stdout, stderr bytes.Buffer
 	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &lockedBuffer{b: &stdout}, stderr: &lockedBuffer{b: &stderr}}
 	go func() {
-		done <- runDemo(ctx, e, demoOptions{listen: "127.0.0.1:0", password: password, ready: func(u string) { urlc <- u }})
+		done <- runDemo(ctx, e, demoOptions{listen: "127.0.0.1:0", password: password, ready: func(u, a, tf string) { urlc <- demoAddrs{strings.TrimSuffix(u, "/"), a, tf} }})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -39,13 +39,23 @@ func startDemo(t *testing.T, password string) string {
 	})
 	select {
 	case u := <-urlc:
-		return strings.TrimSuffix(u, "/")
+		return u
 	case err := <-done:
 		t.Fatalf("demo did not start: %v", err)
 	case <-time.After(30 * time.Second):
 		t.Fatal("demo did not start within 30s")
 	}
-	return ""
+	return demoAddrs{}
+}
+
+type demoAddrs struct{ base, admin, tokenFile string }
+
+// cli runs a psgate command and returns its stdout.
+func cli(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return out.String() + errb.String(), err
 }
 
 func demoClient(t *testing.T) *http.Client {
@@ -105,7 +115,8 @@ func signIn(t *testing.T, c *http.Client, base, user, password string) (int, str
 // session on the published simulator, load the console page and run a
 // command over the websocket.
 func TestDemoEndToEnd(t *testing.T) {
-	base := startDemo(t, "demo-password-1")
+	d := startDemo(t, "demo-password-1")
+	base := d.base
 	c := demoClient(t)
 
 	if code, body := signIn(t, c, base, "demo", "wrong-password"); code != http.StatusUnauthorized || !strings.Contains(body, "Access denied") {
@@ -131,9 +142,9 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("portal does not list session %s", id)
 	}
 
-	d := websocket.Dialer{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, Subprotocols: []string{"psgate.v1"}, Jar: c.Jar}
+	dialer := websocket.Dialer{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, Subprotocols: []string{"psgate.v1"}, Jar: c.Jar}
 	wsURL := "wss://" + consoleURL.Host + "/console/" + id + "/ws?csrf=" + url.QueryEscape(token)
-	ws, wresp, err := d.Dial(wsURL, http.Header{"Origin": {base}})
+	ws, wresp, err := dialer.Dial(wsURL, http.Header{"Origin": {base}})
 	if err != nil {
 		code := 0
 		if wresp != nil {
@@ -169,6 +180,30 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if !sawHello {
 		t.Error("no hello frame before the output")
+	}
+
+	// The admin CLI sees the session and reaches its console.
+	adm := []string{"--admin-url", d.admin, "--token-file", d.tokenFile}
+	if out, err := cli(t, append([]string{"session", "list", "--user", "demo"}, adm...)...); err != nil || !strings.Contains(out, id) {
+		t.Errorf("session list: %v\n%s", err, out)
+	}
+	if out, err := cli(t, append([]string{"msg", "demo", "maintenance at noon", "-v"}, adm...)...); err != nil || !strings.Contains(out, "delivered") {
+		t.Errorf("msg: %v\n%s", err, out)
+	}
+	for {
+		var f map[string]any
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatalf("read message frame: %v", err)
+		}
+		if f["type"] == "message" {
+			if f["text"] != "maintenance at noon" {
+				t.Errorf("message frame %v", f)
+			}
+			break
+		}
+	}
+	if _, err := cli(t, append([]string{"session", "reset", "no-such-session"}, adm...)...); !isNo(err) {
+		t.Errorf("session reset of an unknown session: %v, want the \"no\" result", err)
 	}
 
 	// Another user's view: a fresh client cannot see the session.

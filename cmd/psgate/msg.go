@@ -1,19 +1,80 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/psgate/psgate/gateway"
 )
 
-// newMsgCmd is a placeholder until its owner lands it.
+// newMsgCmd is `psgate msg` (RDS msg): a message to the consoles of a
+// user, a session, every user listed in @FILE, or * (everyone).
 func newMsgCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:    "msg",
-		Short:  "not built yet",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("msg: not built yet")
+	var af adminFlags
+	var seconds int
+	var wait, verbose bool
+	var from string
+	cmd := &cobra.Command{
+		Use:   "msg (USER|SESSION|ID|@FILE|*) [MESSAGE|-]",
+		Short: "Send a message to console sessions (msg)",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			text := ""
+			if len(args) == 2 && args[1] != "-" {
+				text = args[1]
+			} else {
+				b, err := io.ReadAll(io.LimitReader(e.stdin, 64<<10))
+				if err != nil {
+					return fmt.Errorf("msg: read message: %w", err)
+				}
+				text = strings.TrimRight(string(b), "\r\n")
+			}
+			if text == "" {
+				return fmt.Errorf("msg: empty message")
+			}
+			to := []string{args[0]}
+			if f, ok := strings.CutPrefix(args[0], "@"); ok {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return fmt.Errorf("msg: read recipients: %w", err)
+				}
+				to = strings.Fields(string(b))
+			}
+			c, err := newAdminClient(e, af.url, af.tokenFile)
+			if err != nil {
+				return err
+			}
+			if from == "" {
+				from = "Administrator"
+			}
+			n := 0
+			for _, t := range to {
+				ds, err := c.message(cmd.Context(), gateway.AdminMessage{To: t, From: from, Text: text, Seconds: seconds, Wait: wait})
+				if err != nil {
+					return err
+				}
+				n += len(ds)
+				if verbose {
+					for _, d := range ds {
+						fmt.Fprintf(e.stdout, "%s (%s, %s): %s\n", d.Name, d.User, d.Node, d.Status)
+					}
+				}
+			}
+			if n == 0 {
+				fmt.Fprintln(e.stderr, "No session received the message.")
+				return errNo
+			}
+			return nil
 		},
 	}
+	af.add(cmd)
+	cmd.Flags().IntVar(&seconds, "time", 0, "`seconds` the message stays on screen (0 = until dismissed)")
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait until every recipient acknowledges (or --time passes)")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print each delivery")
+	cmd.Flags().StringVar(&from, "from", "", "sender `name` shown with the message (default Administrator)")
+	return cmd
 }

@@ -30,6 +30,11 @@ func (a directoryAuth) Authenticate(ctx context.Context, user, password string) 
 	if err != nil {
 		return gateway.Identity{}, fmt.Errorf("directory: authenticate %q: %w", user, err)
 	}
+	return a.identity(u)
+}
+
+// identity maps a directory user to the gateway identity.
+func (directoryAuth) identity(u *directory.User) (gateway.Identity, error) {
 	id := gateway.Identity{Name: u.Name}
 	for _, g := range u.Groups {
 		switch {

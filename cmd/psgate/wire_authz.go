@@ -14,10 +14,26 @@ import (
 type rulesAuthorizer struct {
 	store   *authz.Store
 	machine string
+	// callerOf, when set, gives the directory's view of a signed-in user
+	// (SID, DN, transitive groups); default caller(id, machine).
+	callerOf func(id gateway.Identity) (authz.Caller, bool)
+	// targetOf, when set, resolves the computer through the directory.
+	targetOf func(ctx context.Context, name string) authz.Target
 }
 
-func (a rulesAuthorizer) Authorize(_ context.Context, id gateway.Identity, t gateway.Target) (bool, string, error) {
-	req := authz.Request{Caller: caller(id, a.machine), Target: authz.Target{Name: t.Display()}, Configuration: t.Configuration}
+func (a rulesAuthorizer) Authorize(ctx context.Context, id gateway.Identity, t gateway.Target) (bool, string, error) {
+	c := caller(id, a.machine)
+	if a.callerOf != nil {
+		if dc, ok := a.callerOf(id); ok {
+			c = dc
+		}
+	}
+	tgt := authz.Target{Name: t.Display()}
+	if a.targetOf != nil {
+		tgt = a.targetOf(ctx, t.Host())
+		tgt.Name = t.Display()
+	}
+	req := authz.Request{Caller: c, Target: tgt, Configuration: t.Configuration}
 	d := a.store.Decide(req)
 	if d.Allowed {
 		return true, "", nil

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/psgate/psgate/gateway"
+	"github.com/psgate/psgate/session"
+)
+
+// readToken reads an admin token file (first line).
+func readToken(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read admin token file: %w", err)
+	}
+	t := strings.TrimSpace(string(b))
+	if t == "" {
+		return "", fmt.Errorf("admin token file %s is empty", path)
+	}
+	return t, nil
+}
+
+// startAdmin serves the admin API on c.Listen (loopback HTTP) and returns
+// its stop function and address.
+func startAdmin(_ context.Context, c adminConfig, mgr *session.Manager, logger *slog.Logger) (func() error, string, error) {
+	tok, err := readToken(c.TokenFile)
+	if err != nil {
+		return nil, "", err
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return nil, "", fmt.Errorf("admin listen: %w", err)
+	}
+	hs := &http.Server{Handler: gateway.NewAdmin(mgr, tok, logger), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	logger.Info("admin API listening", "addr", ln.Addr().String())
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return hs.Shutdown(ctx)
+	}, ln.Addr().String(), nil
+}
+
+// adminClient talks to a gateway's admin API.
+type adminClient struct {
+	base  string // http://127.0.0.1:9443
+	token string
+	http  *http.Client
+}
+
+// newAdminClient finds the admin API: --admin-url/--token-file flags, else
+// PSGATE_ADMIN_URL/PSGATE_ADMIN_TOKEN_FILE, else the config file's admin section.
+func newAdminClient(e *env, flagURL, flagToken string) (*adminClient, error) {
+	u, tf := flagURL, flagToken
+	if u == "" {
+		u = os.Getenv("PSGATE_ADMIN_URL")
+	}
+	if tf == "" {
+		tf = os.Getenv("PSGATE_ADMIN_TOKEN_FILE")
+	}
+	if u == "" || tf == "" {
+		cfg, err := loadConfig(e.configPath)
+		if err != nil {
+			return nil, fmt.Errorf("find the admin API (--admin-url or the config's admin.listen): %w", err)
+		}
+		if cfg.Admin.Listen == "" {
+			return nil, fmt.Errorf("config %s has no admin.listen", e.configPath)
+		}
+		if u == "" {
+			u = "http://" + cfg.Admin.Listen
+		}
+		if tf == "" {
+			tf = cfg.Admin.TokenFile
+		}
+	}
+	tok, err := readToken(tf)
+	if err != nil {
+		return nil, err
+	}
+	return &adminClient{base: strings.TrimSuffix(u, "/"), token: tok, http: &http.Client{Timeout: 5 * time.Minute}}, nil
+}
+
+var errAdminNotFound = errors.New("not found")
+
+func (c *adminClient) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return fmt.Errorf("admin %s %s: %w", method, path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("admin %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var ae gateway.AdminError
+		_ = json.NewDecoder(resp.Body).Decode(&ae)
+		if resp.StatusCode == http.StatusNotFound {
+			return fmt.Errorf("admin %s %s: %w", method, path, errAdminNotFound)
+		}
+		return fmt.Errorf("admin %s %s: HTTP %d: %s", method, path, resp.StatusCode, ae.Error)
+	}
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			return fmt.Errorf("admin %s %s: decode: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+func (c *adminClient) list(ctx context.Context, user, node string) ([]session.Info, error) {
+	q := url.Values{}
+	if user != "" {
+		q.Set("user", user)
+	}
+	if node != "" {
+		q.Set("node", node)
+	}
+	var out []session.Info
+	err := c.do(ctx, http.MethodGet, "/admin/sessions?"+q.Encode(), nil, &out)
+	return out, err
+}
+
+func (c *adminClient) action(ctx context.Context, action, id string) error {
+	return c.do(ctx, http.MethodPost, "/admin/sessions/"+url.PathEscape(id)+"/"+action, nil, nil)
+}
+
+func (c *adminClient) message(ctx context.Context, m gateway.AdminMessage) ([]session.Delivery, error) {
+	var out []session.Delivery
+	err := c.do(ctx, http.MethodPost, "/admin/messages", m, &out)
+	return out, err
+}
