@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/psgate/psgate/gateway/localusers"
 )
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -206,11 +209,32 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("session reset of an unknown session: %v, want the \"no\" result", err)
 	}
 
-	// Another user's view: a fresh client cannot see the session.
+	// Another user cannot see, end or attach to the session.
+	users, err := localusers.Open(filepath.Join(filepath.Dir(d.tokenFile), "users.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Add("mallory", "mallory-password", nil); err != nil {
+		t.Fatal(err)
+	}
 	other := demoClient(t)
-	if code, _ := getPage(t, other, base+"/console/"+id); code != http.StatusOK {
-		// signed out: redirected to the sign-in page (200 after the redirect)
-		t.Errorf("signed-out console page: %d", code)
+	if code, p := signIn(t, other, base, "mallory", "mallory-password"); code != http.StatusOK {
+		t.Fatalf("mallory sign-in: %d", code)
+	} else {
+		if strings.Contains(p, id) {
+			t.Error("mallory's portal lists demo's session")
+		}
+		if resp, _ := postForm(t, other, base, "/sessions/"+id+"/end", url.Values{"csrf": {csrfOf(t, p)}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("mallory ends demo's session: %d, want 404", resp.StatusCode)
+		}
+	}
+	if code, _ := getPage(t, other, base+"/console/"+id); code != http.StatusNotFound {
+		t.Errorf("mallory's console page for demo's session: %d, want 404", code)
+	}
+	dialer.Jar = other.Jar
+	if ws2, _, err := dialer.Dial(wsURL, http.Header{"Origin": {base}}); err == nil {
+		ws2.Close()
+		t.Error("mallory attached to demo's session")
 	}
 
 	// End it from the portal; the console page is then gone.
