@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/psgate/psgate/gateway/localusers"
+)
+
+// TestServeFromConfig runs `psgate serve` on a config with a local users
+// file, a published tile, an audit file and an admin API; signs in and is
+// refused the tile (no rule), with both events in the audit file.
+func TestServeFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	users, err := localusers.New(localusers.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Add("alice", "alice-password", []string{"ops"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "admin.token"), []byte("tok-123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "psgate.yaml")
+	yaml := `listen: 127.0.0.1:0
+rules_file: rules.xml
+identity:
+  local:
+    users_file: users.yaml
+portal:
+  published:
+    - name: Build server
+      computer: BUILD01
+audit:
+  file: audit.jsonl
+admin:
+  listen: 127.0.0.1:0
+  token_file: admin.token
+`
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr bytes.Buffer
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &lockedBuffer{b: &bytes.Buffer{}}, stderr: &lockedBuffer{b: &stderr}, configPath: cfgPath}
+	urlc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, e, cfg, func(u string) { urlc <- u }) }()
+	var base string
+	select {
+	case u := <-urlc:
+		base = strings.TrimSuffix(u, "/")
+	case err := <-done:
+		t.Fatalf("serve did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve stopped with %v", err)
+		}
+	}()
+
+	c := demoClient(t)
+	code, portal := signIn(t, c, base, "alice", "alice-password")
+	if code != http.StatusOK || !strings.Contains(portal, "Build server") || !strings.Contains(portal, "alice") {
+		t.Fatalf("sign-in: %d\n%s", code, portal)
+	}
+	// No rule yet: connecting to the tile is denied, with the reason audited.
+	resp, body := postForm(t, c, base, "/sessions", map[string][]string{"csrf": {csrfOf(t, portal)}, "target": {"0"}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Access denied") {
+		t.Errorf("connect without a rule: %d, want 403 Access denied", resp.StatusCode)
+	}
+	audit, err := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
+	if err != nil || !strings.Contains(string(audit), `"event":4099`) || !strings.Contains(string(audit), `"event":259`) &&
+		!strings.Contains(string(audit), `"event":267`) {
+		t.Errorf("audit file lacks sign-in and denial: %v\n%s", err, audit)
+	}
+}
