@@ -45,7 +45,7 @@ type ruleFlags struct {
 }
 
 // rulesFilePath returns the rules file: the --rules-file flag when set, else
-// $PSGATE_RULES_FILE, else the default.
+// $PSGATE_RULES_FILE, else the gateway config's rules_file, else the default.
 func rulesFilePath(e *env, flag string) string {
 	if flag != "" {
 		return flag
@@ -53,7 +53,28 @@ func rulesFilePath(e *env, flag string) string {
 	if v := os.Getenv("PSGATE_RULES_FILE"); v != "" {
 		return v
 	}
+	if c := ruleConfig(e); c != nil {
+		return c.Rules
+	}
 	return defaultRulesFile
+}
+
+// ruleConfig is the gateway config for the rule commands, which work
+// without one: nil when --config names no file; a file that does not load
+// is reported on stderr and ignored.
+func ruleConfig(e *env) *config {
+	if e.configPath == "" {
+		return nil
+	}
+	if _, err := os.Stat(e.configPath); err != nil {
+		return nil
+	}
+	c, err := loadConfig(e.configPath)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "psgate: note: ignoring the config: %v\n", err)
+		return nil
+	}
+	return c
 }
 
 // gatewayOptions describes this host to the evaluator: "localhost" and "."
@@ -67,7 +88,16 @@ func gatewayOptions(e *env) authz.Options {
 // configured, names are stored as typed (PSWA's workgroup behaviour).
 func ruleResolver(e *env) authz.Resolver {
 	o := gatewayOptions(e)
-	return authz.TypedResolver{MachineName: machineName(o)}
+	typed := authz.TypedResolver{MachineName: machineName(o)}
+	if c := ruleConfig(e); c != nil && c.Identity.LDAP != nil {
+		dir, err := openDirectory(c.Identity.LDAP)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "psgate: note: names are stored as typed: %v\n", err)
+			return typed
+		}
+		return dirResolver{dir: dir, typed: typed, machine: typed.MachineName}
+	}
+	return typed
 }
 
 func machineName(o authz.Options) string {

@@ -89,3 +89,27 @@ admin:
 		t.Errorf("audit file lacks sign-in and denial: %v\n%s", err, audit)
 	}
 }
+
+// TestRuleCommandsUseConfigRulesFile: without --rules-file or
+// $PSGATE_RULES_FILE the rule commands use the config's rules_file, and a
+// missing config file falls back to the default.
+func TestRuleCommandsUseConfigRulesFile(t *testing.T) {
+	t.Setenv("PSGATE_RULES_FILE", "")
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "psgate.yaml")
+	if err := os.WriteFile(cfgPath, []byte("rules_file: my-rules.xml\nidentity:\n  local:\n    users_file: users.yaml\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rulesFilePath(&env{configPath: cfgPath, stderr: &bytes.Buffer{}}, ""), filepath.Join(dir, "my-rules.xml"); got != want {
+		t.Errorf("rules file with config: %q, want %q", got, want)
+	}
+	if got := rulesFilePath(&env{configPath: filepath.Join(dir, "missing.yaml")}, ""); got != defaultRulesFile {
+		t.Errorf("rules file with a missing config: %q, want the default", got)
+	}
+	if out, err := cli(t, "--config", cfgPath, "rule", "add", "--user", "alice", "--computer", "srv1", "--configuration", "Microsoft.PowerShell"); err != nil {
+		t.Fatalf("rule add: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "my-rules.xml")); err != nil {
+		t.Errorf("rule add did not write the config's rules file: %v", err)
+	}
+}
