@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -32,16 +33,21 @@ func startDemo(t *testing.T, password string) demoAddrs {
 	var stdout, stderr bytes.Buffer
 	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &lockedBuffer{b: &stdout}, stderr: &lockedBuffer{b: &stderr}}
 	go func() {
-		done <- runDemo(ctx, e, demoOptions{listen: "127.0.0.1:0", password: password, ready: func(u, a, tf string) { urlc <- demoAddrs{strings.TrimSuffix(u, "/"), a, tf} }})
+		done <- runDemo(ctx, e, demoOptions{listen: "127.0.0.1:0", password: password, ready: func(u, a, tf string) { urlc <- demoAddrs{base: strings.TrimSuffix(u, "/"), admin: a, tokenFile: tf} }})
 	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("demo stopped with %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("demo stopped with %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	select {
 	case u := <-urlc:
+		u.stop = stop
 		return u
 	case err := <-done:
 		t.Fatalf("demo did not start: %v", err)
@@ -51,7 +57,10 @@ func startDemo(t *testing.T, password string) demoAddrs {
 	return demoAddrs{}
 }
 
-type demoAddrs struct{ base, admin, tokenFile string }
+type demoAddrs struct {
+	base, admin, tokenFile string
+	stop                   func() // cancels the demo and waits for it
+}
 
 // cli runs a psgate command and returns its stdout.
 func cli(t *testing.T, args ...string) (string, error) {
@@ -257,4 +266,46 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+// TestDemoShutdownClosesConsoles: Ctrl+C (context cancel) with a console
+// attached ends the session with a closed frame (reason shutdown), the
+// command returns cleanly and the temp dir is gone.
+func TestDemoShutdownClosesConsoles(t *testing.T) {
+	d := startDemo(t, "demo-password-2")
+	c := demoClient(t)
+	_, portal := signIn(t, c, d.base, "demo", "demo-password-2")
+	resp, body := postForm(t, c, d.base, "/sessions", url.Values{"csrf": {csrfOf(t, portal)}, "target": {"0"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("open session: %d\n%s", resp.StatusCode, body)
+	}
+	id := strings.TrimPrefix(resp.Request.URL.Path, "/console/")
+	token := csrfOf(t, strings.Replace(body, `data-csrf="`, `name="csrf" value="`, 1))
+	dialer := websocket.Dialer{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, Subprotocols: []string{"psgate.v1"}, Jar: c.Jar}
+	ws, _, err := dialer.Dial("wss://"+resp.Request.URL.Host+"/console/"+id+"/ws?csrf="+url.QueryEscape(token), http.Header{"Origin": {d.base}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	var hello map[string]any
+	if err := ws.ReadJSON(&hello); err != nil || hello["type"] != "hello" {
+		t.Fatalf("first frame %v, %v", hello, err)
+	}
+	d.stop()
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var f map[string]any
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatalf("socket ended without a closed frame: %v", err)
+		}
+		if f["type"] == "closed" {
+			if f["reason"] != "shutdown" {
+				t.Errorf("closed frame %v, want reason shutdown", f)
+			}
+			break
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(d.tokenFile)); !os.IsNotExist(err) {
+		t.Errorf("demo temp dir still there: %v", err)
+	}
 }
