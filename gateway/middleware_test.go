@@ -34,7 +34,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 			want := map[string]string{
 				"X-Frame-Options":        "DENY",
 				"X-Content-Type-Options": "nosniff",
-				"Referrer-Policy":        "no-referrer",
+				"Referrer-Policy":        "same-origin",
 			}
 			for k, v := range want {
 				if got := rec.Header().Get(k); got != v {
