@@ -54,7 +54,14 @@
     scrollback: 5000,
     fontFamily: 'Consolas, "Cascadia Mono", "DejaVu Sans Mono", "Liberation Mono", monospace',
     fontSize: 14,
-    theme: { background: '#012456', foreground: '#eeedf0', cursor: '#eeedf0', selectionBackground: '#5a7bb5' }
+    // Keep in step with the static theme rules in app.css (the CSP blocks
+    // the <style> element xterm.js would inject).
+    theme: {
+      background: '#012456', foreground: '#eeedf0', cursor: '#eeedf0', cursorAccent: '#012456', selectionBackground: '#5a7bb5',
+      black: '#000000', red: '#cd3131', green: '#0dbc79', yellow: '#e5e510', blue: '#2472c8', magenta: '#bc3fbc', cyan: '#11a8cd', white: '#e5e5e5',
+      brightBlack: '#767676', brightRed: '#f14c4c', brightGreen: '#23d18b', brightYellow: '#f5f543', brightBlue: '#3b8eea',
+      brightMagenta: '#d670d6', brightCyan: '#29b8db', brightWhite: '#ffffff'
+    }
   });
   var fit = new FitAddon.FitAddon();
   term.loadAddon(fit);
