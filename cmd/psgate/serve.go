@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/psgate/psgate/authz"
@@ -96,13 +98,11 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 	}
 	audit := gateway.NewAuditLog(aw, nil)
 
-	reg, err := openRegistry(cfg, logger)
+	reg, cookies, closeReg, err := openRegistry(cfg, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	if c, ok := reg.(io.Closer); ok {
-		closers = append(closers, c.Close)
-	}
+	closers = append(closers, closeReg)
 	host, _ := os.Hostname()
 	mgr, err := session.NewManager(session.Config{
 		Registry: reg, Node: host + ":" + cfg.Listen, MaxPerUser: cfg.Sessions.MaxPerUser, IdleTimeout: cfg.Sessions.IdleTimeout,
@@ -118,7 +118,7 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 		allowFree: *cfg.Portal.AllowFreeTarget,
 		defaults: gateway.FormDefaults{Port: d.Port, SSLPort: d.SSLPort, Application: d.ApplicationName, UseSSL: d.UseSSL,
 			Authentication: d.Authentication, AllowRedirection: d.AllowRedirection, Configuration: d.Configuration},
-		audit: audit, lifetime: cfg.Sessions.Lifetime, ready: readyChecks, logger: logger,
+		audit: audit, lifetime: cfg.Sessions.Lifetime, ready: readyChecks, logger: logger, cookies: cookies,
 	}
 	for _, p := range cfg.Portal.Published {
 		t := gateway.Target{Computer: p.Computer, Port: p.Port, UseSSL: p.UseSSL, Configuration: p.Configuration,
@@ -161,29 +161,32 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 	return gateway.Serve(ctx, gateway.ServeConfig{Listener: ln, TLS: tlsCfg, Handler: app, Logger: logger, Stop: mgr.Shutdown})
 }
 
-// openRegistry returns the session registry of the config's store.
-func openRegistry(cfg *config, logger *slog.Logger) (session.Registry, error) {
+// openRegistry returns the session registry of the config's store and,
+// with Redis, the shared sign-in (scs) store on the same connection.
+func openRegistry(cfg *config, logger *slog.Logger) (session.Registry, scs.Store, func() error, error) {
 	r := cfg.Store.Redis
 	if r == nil {
-		return session.NewMemoryRegistry(nil), nil
+		return session.NewMemoryRegistry(nil), nil, func() error { return nil }, nil
 	}
 	pw := ""
 	switch {
 	case r.PasswordFile != "":
 		b, err := os.ReadFile(r.PasswordFile)
 		if err != nil {
-			return nil, fmt.Errorf("read redis password file: %w", err)
+			return nil, nil, nil, fmt.Errorf("read redis password file: %w", err)
 		}
 		pw = strings.TrimSpace(string(b))
 	case r.PasswordEnv != "":
 		pw = os.Getenv(r.PasswordEnv)
 	}
-	reg, err := session.NewRedisRegistry(session.RedisConfig{Addr: r.Addr, Password: pw, DB: r.DB})
+	client := redis.NewClient(&redis.Options{Addr: r.Addr, Password: pw, DB: r.DB, DialTimeout: 5 * time.Second})
+	reg, err := session.NewRedisRegistry(session.RedisConfig{Client: client})
 	if err != nil {
-		return nil, fmt.Errorf("redis registry %s: %w", r.Addr, err)
+		_ = client.Close()
+		return nil, nil, nil, fmt.Errorf("redis registry %s: %w", r.Addr, err)
 	}
-	logger.Info("session registry", "redis", r.Addr)
-	return reg, nil
+	logger.Info("session registry and sign-in store", "redis", r.Addr)
+	return reg, redisCookieStore{c: client}, func() error { return errors.Join(reg.Close(), client.Close()) }, nil
 }
 
 // serverTLS loads the configured certificate or generates a self-signed one.

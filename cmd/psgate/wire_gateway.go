@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+
 	"github.com/psgate/psgate/gateway"
 	"github.com/psgate/psgate/session"
 	"github.com/psgate/psgate/web"
@@ -66,7 +68,9 @@ type gatewayDeps struct {
 	audit     *gateway.AuditLog
 	lifetime  time.Duration
 	ready     []gateway.ReadyCheck
-	logger    *slog.Logger
+	// cookies stores the sign-in sessions; nil keeps them in memory.
+	cookies scs.Store
+	logger  *slog.Logger
 }
 
 // buildApp assembles the public handler from its parts.
@@ -80,7 +84,7 @@ func buildApp(d gatewayDeps) (*gateway.App, *gateway.Metrics, error) {
 	}
 	metrics := gateway.NewMetrics()
 	metrics.Sessions = func() (int, int) { s := d.mgr.Stats(); return s.Active, s.Disconnected }
-	sm := gateway.NewSessionManager(d.lifetime, nil)
+	sm := gateway.NewSessionManager(d.lifetime, d.cookies)
 	csrf := &gateway.CSRF{Values: sm}
 	si := &gateway.SignIn{
 		Auth: d.auth, Throttle: gateway.NewThrottle(gateway.ThrottleConfig{}), Audit: d.audit, Metrics: metrics,

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/psgate/psgate/gateway/localusers"
+)
+
+// redisAddr returns the test Redis or skips (fails with PSGATE_TEST_REQUIRE=1).
+func redisAddr(t *testing.T) string {
+	a := os.Getenv("PSGATE_TEST_REDIS_ADDR")
+	if a == "" {
+		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
+			t.Fatal("PSGATE_TEST_REDIS_ADDR is not set")
+		}
+		t.Skip("PSGATE_TEST_REDIS_ADDR is not set")
+	}
+	return a
+}
+
+// startServe runs `psgate serve` on cfgPath and returns its base URL.
+func startServe(t *testing.T, cfgPath string) string {
+	t.Helper()
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &lockedBuffer{b: &bytes.Buffer{}}, stderr: &lockedBuffer{b: &bytes.Buffer{}}, configPath: cfgPath}
+	urlc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, e, cfg, func(u string) { urlc <- u }) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve stopped with %v", err)
+		}
+	})
+	select {
+	case u := <-urlc:
+		return strings.TrimSuffix(u, "/")
+	case err := <-done:
+		t.Fatalf("serve did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return ""
+}
+
+// TestClusterSharesSignIns: two gateways on one Redis; a sign-in on the
+// first is valid on the second, and signing out on the second ends it on
+// the first.
+func TestClusterSharesSignIns(t *testing.T) {
+	addr := redisAddr(t)
+	dir := t.TempDir()
+	users, err := localusers.New(localusers.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Add("carol", "carol-password", nil); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "psgate.yaml")
+	yaml := "listen: 127.0.0.1:0\nrules_file: rules.xml\nidentity:\n  local:\n    users_file: users.yaml\nstore:\n  redis:\n    addr: " + addr + "\naudit:\n  file: audit.jsonl\n"
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, b := startServe(t, cfgPath), startServe(t, cfgPath)
+
+	c := demoClient(t) // cookies are not port-specific: one jar serves both
+	if code, _ := signIn(t, c, a, "carol", "carol-password"); code != http.StatusOK {
+		t.Fatalf("sign-in on A: %d", code)
+	}
+	code, portal := getPage(t, c, b+"/portal")
+	if code != http.StatusOK || !strings.Contains(portal, "carol") {
+		t.Fatalf("portal on B after sign-in on A: %d\n%s", code, portal)
+	}
+	if resp, _ := postForm(t, c, b, "/logout", map[string][]string{"csrf": {csrfOf(t, portal)}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign-out on B: %d", resp.StatusCode)
+	}
+	if _, p := getPage(t, c, a+"/portal"); strings.Contains(p, "carol") || !strings.Contains(p, `name="password"`) {
+		t.Errorf("A still knows the sign-in after sign-out on B:\n%s", p)
+	}
+}
