@@ -225,6 +225,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	press("history", up, enter)
 	waitJS("history output", `document.getElementById('transcript').textContent.split('xabcd\n').length === 5`)
 
+	// A multi-line paste is one input block.
+	run("paste", chromedp.Evaluate(`psgateConsole.term.paste("Write-Output p1\nWrite-Output p2\n"); true`, nil))
+	waitJS("paste output", `document.getElementById('transcript').textContent.includes('p1\nWrite-Output p2\n'+`+jsString(prompt)+`)`)
+	waitJS("idle after paste", `psgateConsole.state.editing && !psgateConsole.state.busy`)
+
 	// A running command: Cancel via Ctrl+C.
 	typeLine("start sleep", "Start-Sleep 60")
 	waitJS("busy", `psgateConsole.state.busy && !document.getElementById('btn-cancel').disabled`)
@@ -263,7 +268,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("message deliveries %+v, want one acked", d)
 	}
 
-	want := []string{"Write-Output hello", "Write-Output xabcd", "Write-Output xabcd", "Start-Sleep 60", "Write-Error boom"}
+	want := []string{"Write-Output hello", "Write-Output xabcd", "Write-Output xabcd", "Write-Output p1\nWrite-Output p2", "Start-Sleep 60", "Write-Error boom"}
 	if d := cmp.Diff(want, sh.inputs()); d != "" {
 		t.Errorf("shell inputs (-want +got):\n%s", d)
 	}
