@@ -50,6 +50,11 @@ type SignIn struct {
 	Sleep func(ctx context.Context, d time.Duration)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// OnSignIn, when set, gets the password of a successful sign-in so
+	// that the process (never the cookie store) can pass it on to targets
+	// opened without alternate credentials, as PSWA does. OnSignOut wipes it.
+	OnSignIn  func(id Identity, password string)
+	OnSignOut func(user string)
 }
 
 func (s *SignIn) now() time.Time {
@@ -135,6 +140,9 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Sessions.Put(ctx, sessionUserKey, id.Name)
+	if s.OnSignIn != nil {
+		s.OnSignIn(id, password)
+	}
 	s.Sessions.Remove(ctx, csrfKey) // a fresh token for the signed-in session
 	rec.Event, rec.User = EventSignIn, id.Name
 	s.audit(rec)
@@ -159,6 +167,9 @@ func (s *SignIn) SignOut(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Sessions.Remove(ctx, sessionUserKey)
 	s.Sessions.Remove(ctx, csrfKey)
+	if user != "" && s.OnSignOut != nil {
+		s.OnSignOut(user)
+	}
 	if user != "" {
 		ci := Client(ctx)
 		s.audit(AuditRecord{Event: EventSignOut, RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF})

@@ -113,8 +113,9 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 		return fmt.Errorf("serve: %w", err)
 	}
 	d := cfg.Defaults
+	pass := newPassthrough(cfg.Sessions.Lifetime)
 	deps := gatewayDeps{
-		auth: ids, authz: az, mgr: mgr, opener: &sessionOpener{mgr: mgr, logger: logger},
+		auth: ids, authz: az, mgr: mgr, opener: &sessionOpener{mgr: mgr, creds: pass.creds, logger: logger}, pass: pass,
 		allowFree: *cfg.Portal.AllowFreeTarget,
 		defaults: gateway.FormDefaults{Port: d.Port, SSLPort: d.SSLPort, Application: d.ApplicationName, UseSSL: d.UseSSL,
 			Authentication: d.Authentication, AllowRedirection: d.AllowRedirection, Configuration: d.Configuration},

@@ -68,6 +68,9 @@ type gatewayDeps struct {
 	audit     *gateway.AuditLog
 	lifetime  time.Duration
 	ready     []gateway.ReadyCheck
+	// pass, when set, keeps sign-in passwords in process for targets
+	// without alternate credentials.
+	pass *passthrough
 	// cookies stores the sign-in sessions; nil keeps them in memory.
 	cookies scs.Store
 	logger  *slog.Logger
@@ -89,6 +92,9 @@ func buildApp(d gatewayDeps) (*gateway.App, *gateway.Metrics, error) {
 	si := &gateway.SignIn{
 		Auth: d.auth, Throttle: gateway.NewThrottle(gateway.ThrottleConfig{}), Audit: d.audit, Metrics: metrics,
 		Pages: gateway.PagesFunc(r), Sessions: sm, CSRF: csrf, Logger: d.logger,
+	}
+	if d.pass != nil {
+		si.OnSignIn, si.OnSignOut = d.pass.signIn, d.pass.signOut
 	}
 	conn := &gateway.Connect{
 		SignIn: si, Authorizer: d.authz, Opener: d.opener, Defaults: d.defaults, AllowFreeTarget: d.allowFree,
