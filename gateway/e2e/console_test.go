@@ -32,13 +32,21 @@ type fakePS struct {
 	emit       func(session.Event)
 	sent       []string
 	interrupts int
+	reading    bool // Read-Host waits for a line
 }
 
 func (s *fakePS) Send(input string) error {
 	s.mu.Lock()
 	s.sent = append(s.sent, input)
+	reading := s.reading
+	s.reading = strings.HasPrefix(input, "Read-Host")
 	s.mu.Unlock()
 	switch {
+	case reading:
+		s.emit(session.Event{Kind: session.EventOutput, Stream: "stdout", Text: "Hello, " + input + "\r\n"})
+	case strings.HasPrefix(input, "Read-Host"):
+		s.emit(session.Event{Kind: session.EventOutput, Stream: "stdout", Text: "Name: "})
+		return nil
 	case strings.HasPrefix(input, "Start-Sleep"):
 		return nil
 	case strings.HasPrefix(input, "Write-Output "):
@@ -230,6 +238,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	waitJS("paste output", `document.getElementById('transcript').textContent.includes('p1\nWrite-Output p2\n'+`+jsString(prompt)+`)`)
 	waitJS("idle after paste", `psgateConsole.state.editing && !psgateConsole.state.busy`)
 
+	// Read-Host: while the command runs, Enter sends the typed line.
+	typeLine("read-host", "Read-Host Name")
+	waitJS("read-host prompt", `document.getElementById('transcript').textContent.endsWith('Name: ')`)
+	typeLine("answer", "Bob")
+	waitJS("read-host answer", `document.getElementById('transcript').textContent.includes('Name: Bob\nHello, Bob\n')`)
+	waitJS("idle after read-host", `psgateConsole.state.editing && !psgateConsole.state.busy`)
+
 	// A running command: Cancel via Ctrl+C.
 	typeLine("start sleep", "Start-Sleep 60")
 	waitJS("busy", `psgateConsole.state.busy && !document.getElementById('btn-cancel').disabled`)
@@ -268,7 +283,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("message deliveries %+v, want one acked", d)
 	}
 
-	want := []string{"Write-Output hello", "Write-Output xabcd", "Write-Output xabcd", "Write-Output p1\nWrite-Output p2", "Start-Sleep 60", "Write-Error boom"}
+	want := []string{"Write-Output hello", "Write-Output xabcd", "Write-Output xabcd", "Write-Output p1\nWrite-Output p2", "Read-Host Name", "Bob", "Start-Sleep 60", "Write-Error boom"}
 	if d := cmp.Diff(want, sh.inputs()); d != "" {
 		t.Errorf("shell inputs (-want +got):\n%s", d)
 	}
