@@ -291,6 +291,13 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Error("transcript has no prompt")
 	}
 
+	// The idle warning counts down; Stay signed in sends keepalive.
+	run("spy on send", chromedp.Evaluate(`(function () { var s = psgateConsole.socket(); var o = s.send.bind(s); window.__sent = []; s.send = function (d) { window.__sent.push(d); o(d); }; return true; })()`, nil))
+	run("idle warning", chromedp.Evaluate(`psgateConsole.frame({type: 'idle_warning', seconds: 90}); true`, nil))
+	waitJS("idle banner", `(document.querySelector('.banner-warning .banner-text') || {}).textContent === 'Your session will end in 1 min 30 s because of inactivity.'`)
+	run("stay signed in", chromedp.Click(`.banner-warning button`, chromedp.ByQuery))
+	waitJS("keepalive sent", `window.__sent.indexOf('{"type":"keepalive"}') >= 0 && !document.querySelector('.banner-warning')`)
+
 	run("exit", chromedp.Click(`#btn-exit`, chromedp.ByID))
 	select {
 	case <-s.Done():

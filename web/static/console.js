@@ -568,7 +568,8 @@
     resizeTimer = setTimeout(function () { try { fit.fit(); } catch (e) { /* ignore */ } }, 100);
   });
 
-  window.psgateConsole = { term: term, state: state, send: send, connect: connect, socket: function () { return socket; } };
+  // For end-to-end tests: frame() handles a gateway frame as if it arrived.
+  window.psgateConsole = { term: term, state: state, send: send, connect: connect, frame: onFrame, socket: function () { return socket; } };
   connect();
   term.focus();
 }());
