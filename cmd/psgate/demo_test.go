@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/gateway/localusers"
 )
 
@@ -244,6 +245,25 @@ func TestDemoEndToEnd(t *testing.T) {
 	if ws2, _, err := dialer.Dial(wsURL, http.Header{"Origin": {base}}); err == nil {
 		ws2.Close()
 		t.Error("mallory attached to demo's session")
+	}
+
+	// The rules change: the console page and a reconnect are refused.
+	rules, err := authz.OpenStore(authz.StoreConfig{Path: filepath.Join(filepath.Dir(d.tokenFile), "AuthorizationRules.xml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rules.Remove(context.Background(), []int{rules.Policy().Rules()[0].ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := getPage(t, c, base+"/console/"+id); code != http.StatusForbidden || !strings.Contains(body, "Access denied") {
+		t.Errorf("console page after the rule was removed: %d, want 403 Access denied", code)
+	}
+	dialer.Jar = c.Jar
+	if ws3, wresp, err := dialer.Dial(wsURL, http.Header{"Origin": {base}}); err == nil {
+		ws3.Close()
+		t.Error("reconnect allowed after the rule was removed")
+	} else if wresp == nil || wresp.StatusCode != http.StatusForbidden {
+		t.Errorf("reconnect after the rule was removed: %v, want HTTP 403", err)
 	}
 
 	// End it from the portal; the console page is then gone.
