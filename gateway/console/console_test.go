@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -456,16 +457,50 @@ func TestSlowClientClosed(t *testing.T) {
 	}
 }
 
+// attachOnly hides Manager.Get, so the handler must attach, then authorize.
+type attachOnly struct{ m *session.Manager }
+
+func (a attachOnly) Attach(id, user string, c session.Client) (*session.Session, func(), error) {
+	return a.m.Attach(id, user, c)
+}
+
 func TestAuthorizeOnReconnect(t *testing.T) {
 	deny := errors.New("rule removed")
-	f := newFixture(t, func(c *Config) {
-		c.Authorize = func(*http.Request, *session.Session) error { return deny }
-	})
-	_, resp, err := f.dial(dialOpts{})
-	if err == nil || resp == nil || resp.StatusCode != 403 {
-		t.Fatalf("authorize refusal: resp %v err %v, want 403", resp, err)
+	for _, getFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("get-first=%v", getFirst), func(t *testing.T) {
+			var calls []string
+			var mu sync.Mutex
+			f := newFixture(t, func(c *Config) {
+				c.Authorize = func(_ *http.Request, s *session.Session) error {
+					mu.Lock()
+					calls = append(calls, s.Info().User)
+					mu.Unlock()
+					return deny
+				}
+				if !getFirst {
+					c.Sessions = attachOnly{c.Sessions.(*session.Manager)}
+				}
+			})
+			s, err := f.m.Get(f.id, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := s.Info().LastActivity
+			_, resp, err := f.dial(dialOpts{})
+			if err == nil || resp == nil || resp.StatusCode != 403 {
+				t.Fatalf("authorize refusal: resp %v err %v, want 403", resp, err)
+			}
+			waitState(t, f, session.State("disconnected"))
+			mu.Lock()
+			if d := cmp.Diff([]string{"alice"}, calls); d != "" {
+				t.Errorf("Authorize calls (-want +got):\n%s", d)
+			}
+			mu.Unlock()
+			if after := s.Info().LastActivity; getFirst && !after.Equal(before) {
+				t.Errorf("a refused reconnect counted as activity: %v → %v", before, after)
+			}
+		})
 	}
-	waitState(t, f, session.State("disconnected"))
 }
 
 func TestConfigValidation(t *testing.T) {

@@ -74,7 +74,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	id := h.cfg.SessionID(r)
 	c := newConn(h.cfg)
-	s, detach, err := h.cfg.Sessions.Attach(id, user, c)
+	s, detach, err := h.attach(r, id, user, c)
+	if errors.Is(err, errNotAuthorized) {
+		h.deny(w, r, http.StatusForbidden, err.Error())
+		return
+	}
 	if err != nil {
 		if errors.Is(err, session.ErrNotFound) || errors.Is(err, session.ErrClosed) {
 			h.deny(w, r, http.StatusNotFound, "no such session of the user")
@@ -83,13 +87,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.cfg.Logger.Error("console attach failed", "session", id, "user", user, "err", err)
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 		return
-	}
-	if h.cfg.Authorize != nil {
-		if err := h.cfg.Authorize(r, s); err != nil {
-			detach()
-			h.deny(w, r, http.StatusForbidden, fmt.Sprintf("reconnect not authorized: %v", err))
-			return
-		}
 	}
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
@@ -100,6 +97,45 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.cfg.Logger.Debug("console attached", "session", id, "user", user, "remote", r.RemoteAddr)
 	c.run(r.Context(), ws, s, detach)
 	h.cfg.Logger.Debug("console detached", "session", id, "user", user)
+}
+
+// errNotAuthorized marks a refusal by Config.Authorize.
+var errNotAuthorized = errors.New("reconnect not authorized")
+
+// getter is implemented by *session.Manager: with it, Authorize runs before
+// the client is attached (no hello, no activity for a refused socket).
+type getter interface {
+	Get(id, user string) (*session.Session, error)
+}
+
+// attach finds the user's session, applies Config.Authorize and attaches c.
+func (h *handler) attach(r *http.Request, id, user string, c *conn) (*session.Session, func(), error) {
+	if h.cfg.Authorize == nil {
+		return h.cfg.Sessions.Attach(id, user, c)
+	}
+	if g, ok := h.cfg.Sessions.(getter); ok {
+		s, err := g.Get(id, user)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := h.cfg.Authorize(r, s); err != nil {
+			return nil, nil, fmt.Errorf("%w: session %s: %w", errNotAuthorized, id, err)
+		}
+		detach, err := s.Attach(c)
+		if err != nil {
+			return nil, nil, fmt.Errorf("attach session %s: %w", id, err)
+		}
+		return s, detach, nil
+	}
+	s, detach, err := h.cfg.Sessions.Attach(id, user, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := h.cfg.Authorize(r, s); err != nil {
+		detach()
+		return nil, nil, fmt.Errorf("%w: session %s: %w", errNotAuthorized, id, err)
+	}
+	return s, detach, nil
 }
 
 // sameOrigin demands an Origin header whose host equals the request's Host.
