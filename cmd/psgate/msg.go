@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,6 +55,10 @@ func newMsgCmd(e *env) *cobra.Command {
 			n := 0
 			for _, t := range to {
 				ds, err := c.message(cmd.Context(), gateway.AdminMessage{To: t, From: from, Text: text, Seconds: seconds, Wait: wait})
+				if errors.Is(err, errAdminNotFound) {
+					fmt.Fprintf(e.stderr, "No session for %s.\n", t)
+					continue
+				}
 				if err != nil {
 					return err
 				}

@@ -25,7 +25,8 @@ func readToken(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read admin token file: %w", err)
 	}
-	t := strings.TrimSpace(string(b))
+	t, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	t = strings.TrimSpace(t)
 	if t == "" {
 		return "", fmt.Errorf("admin token file %s is empty", path)
 	}
