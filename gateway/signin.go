@@ -55,6 +55,12 @@ type SignIn struct {
 	// opened without alternate credentials, as PSWA does. OnSignOut wipes it.
 	OnSignIn  func(id Identity, password string)
 	OnSignOut func(user string)
+	// Connect, when set, opens a session in the same request when the
+	// sign-in form names a target (computer, URI or published tile), as
+	// PSWA's one-page sign-in does; without one the user lands on the portal.
+	Connect http.HandlerFunc
+	// Published tiles may also be picked on the sign-in form.
+	Published []PublishedTarget
 }
 
 func (s *SignIn) now() time.Time {
@@ -92,7 +98,7 @@ func (s *SignIn) Form(w http.ResponseWriter, r *http.Request) {
 func (s *SignIn) render(w http.ResponseWriter, r *http.Request, code int, f LoginFields, errs map[string]string) {
 	// The token goes into the session before the header is written: scs
 	// commits the session (and its cookie) with the header.
-	page := LoginPage{Fields: f, Errors: errs, CSRF: s.CSRF.Token(r.Context()), Defaults: s.Defaults, AllowFreeTarget: true}
+	page := LoginPage{Fields: f, Errors: errs, CSRF: s.CSRF.Token(r.Context()), Defaults: s.Defaults, AllowFreeTarget: true, Published: s.Published}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
 	if err := s.Pages.Render(w, PageLogin, page); err != nil {
@@ -147,6 +153,11 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	rec.Event, rec.User = EventSignIn, id.Name
 	s.audit(rec)
 	s.Metrics.Login("ok")
+	f := r.PostForm
+	if s.Connect != nil && (f.Get(FieldPublished) != "" || f.Get(FieldComputer) != "" || f.Get(FieldURI) != "") {
+		s.Connect(w, r)
+		return
+	}
 	http.Redirect(w, r, "/portal", http.StatusSeeOther)
 }
 

@@ -329,3 +329,27 @@ func TestDemoShutdownClosesConsoles(t *testing.T) {
 		t.Errorf("demo temp dir still there: %v", err)
 	}
 }
+
+// TestDemoOneStepSignIn: the sign-in form may name the target (PSWA's one
+// page): the user lands on the console of a new session.
+func TestDemoOneStepSignIn(t *testing.T) {
+	d := startDemo(t, "demo-password-4")
+	c := demoClient(t)
+	_, login := getPage(t, c, d.base+"/")
+	if !strings.Contains(login, `<option value="0">`) {
+		t.Fatalf("sign-in page lacks the published tile:\n%s", login)
+	}
+	resp, body := postForm(t, c, d.base, "/login", url.Values{"csrf": {csrfOf(t, login)}, "username": {"demo"},
+		"password": {"demo-password-4"}, "target": {"0"}})
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.Path, "/console/") || !strings.Contains(body, `id="terminal"`) {
+		t.Fatalf("one-step sign-in: %d at %s\n%s", resp.StatusCode, resp.Request.URL, body)
+	}
+	// A wrong password with a target is still just "Access denied".
+	c2 := demoClient(t)
+	_, login = getPage(t, c2, d.base+"/")
+	resp, body = postForm(t, c2, d.base, "/login", url.Values{"csrf": {csrfOf(t, login)}, "username": {"demo"},
+		"password": {"nope"}, "target": {"0"}})
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Access denied") {
+		t.Errorf("wrong password with a target: %d", resp.StatusCode)
+	}
+}
