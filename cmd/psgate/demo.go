@@ -37,6 +37,9 @@ type demoOptions struct {
 	password string
 	// ready, when set, receives the gateway's URL once it listens (tests).
 	ready func(url, adminURL, tokenFile string)
+	// sessions, when set, tunes the session manager's config (tests: short
+	// idle timeout, a lower cap).
+	sessions func(*session.Config)
 }
 
 // newDemoCmd is `psgate demo`: the whole product on its embedded default.
@@ -142,7 +145,11 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 	defer af.Close()
 	audit := gateway.NewAuditLog(io.MultiWriter(af, e.stderr), nil)
 
-	mgr, err := session.NewManager(session.Config{Registry: session.NewMemoryRegistry(nil), Logger: logger, Audit: sessionAudit(audit, logger)})
+	scfg := session.Config{Registry: session.NewMemoryRegistry(nil), Logger: logger, Audit: sessionAudit(audit, logger)}
+	if o.sessions != nil {
+		o.sessions(&scfg)
+	}
+	mgr, err := session.NewManager(scfg)
 	if err != nil {
 		return fmt.Errorf("demo: session manager: %w", err)
 	}
