@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/psgate/psgate/authz"
@@ -180,14 +179,12 @@ func openRegistry(cfg *config, logger *slog.Logger) (session.Registry, scs.Store
 	case r.PasswordEnv != "":
 		pw = os.Getenv(r.PasswordEnv)
 	}
-	client := redis.NewClient(&redis.Options{Addr: r.Addr, Password: pw, DB: r.DB, DialTimeout: 5 * time.Second})
-	reg, err := session.NewRedisRegistry(session.RedisConfig{Client: client})
+	reg, err := session.NewRedisRegistry(session.RedisConfig{Addr: r.Addr, Password: pw, DB: r.DB})
 	if err != nil {
-		_ = client.Close()
 		return nil, nil, nil, fmt.Errorf("redis registry %s: %w", r.Addr, err)
 	}
 	logger.Info("session registry and sign-in store", "redis", r.Addr)
-	return reg, redisCookieStore{c: client}, func() error { return errors.Join(reg.Close(), client.Close()) }, nil
+	return reg, reg.SignInStore(), reg.Close, nil
 }
 
 // serverTLS loads the configured certificate or generates a self-signed one.
