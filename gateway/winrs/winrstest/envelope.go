@@ -29,6 +29,7 @@ type request struct {
 	SignalCode                                                string
 	StdinB64                                                  string
 	StdinEnd                                                  bool
+	IdleTimeOut                                               string // Create: rsp:Shell/rsp:IdleTimeOut
 }
 
 // parseEnvelope reads a SOAP envelope by local names and namespaces, never
@@ -84,6 +85,8 @@ func parseEnvelope(body []byte) (*request, error) {
 				r.ResourceURI = v
 			case "OperationTimeout":
 				r.OperationTimeout = v
+			case "IdleTimeOut":
+				r.IdleTimeOut = v
 			case "Option":
 				r.Options[strings.ToUpper(optName)] = v
 			case "Selector":

@@ -24,6 +24,12 @@ type Config struct {
 	Logger           *slog.Logger      // default discards
 	Faults           Faults            // fault injection; zero injects none
 	TLS              bool              // HTTPS with a generated self-signed certificate (127.0.0.1, localhost)
+	// MaxOperationsPerUser is Windows' MaxConcurrentOperationsPerUser (default 1500); see quota.go.
+	MaxOperationsPerUser int
+	// IdleTimeout deletes a shell with no request for this long (default 7200 s, Windows'
+	// winrs IdleTimeout); a Create's rsp:IdleTimeOut overrides it per shell.
+	IdleTimeout time.Duration
+	Clock       Clock // time source of idle expiry (default the system clock)
 }
 
 func (c *Config) setDefaults() {
@@ -42,6 +48,7 @@ func (c *Config) setDefaults() {
 	if len(c.Auth) == 0 {
 		c.Auth = []string{"basic"}
 	}
+	c.setQuotaDefaults()
 }
 
 // Server is a running simulator.
@@ -54,7 +61,8 @@ type Server struct {
 	mu     sync.Mutex
 	shells map[string]*shell
 	inj    *injector
-	cert   []byte // PEM, TLS only
+	cert   []byte      // PEM, TLS only
+	procs  procCounter // running remote processes (quota.go)
 }
 
 // NewUnstartedServer builds a server; call Serve.
