@@ -21,7 +21,8 @@ const (
 	FieldPort           = "port"
 	FieldApplication    = "application"
 	FieldRedirection    = "allow_redirection"
-	FieldPublished      = "target" // index of a published target
+	FieldPublished      = "target"  // index of a published target
+	FieldUseURI         = "use_uri" // "1": the form shows the URI field (display only)
 )
 
 // maxField is the longest value any field may carry.
@@ -157,7 +158,7 @@ func ParseTarget(form url.Values, d FormDefaults, freeTarget bool) (Target, map[
 		t.Computer = computer
 	default:
 		u, err := url.Parse(uri)
-		if err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || !validHost(u.Hostname()) || u.User != nil {
+		if err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || !validHost(u.Hostname()) || u.User != nil || !validURIPort(u.Port()) {
 			errs[FieldURI] = "Not a valid connection URI."
 		} else {
 			t.URI = u
@@ -212,6 +213,15 @@ func ParseTarget(form url.Values, d FormDefaults, freeTarget bool) (Target, map[
 		return t, nil
 	}
 	return t, errs
+}
+
+// validURIPort accepts an absent port or one from 1 to 65535.
+func validURIPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // validUser accepts DOMAIN\user, user@realm and plain names; rejects

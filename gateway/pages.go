@@ -16,6 +16,7 @@ const (
 // fields are never echoed back.
 type LoginFields struct {
 	UserName          string
+	Target            string // the picked published tile (its ID)
 	ComputerName      string
 	ConnectionURI     string
 	UseURI            bool // the form shows the URI field instead of the computer name
@@ -24,6 +25,7 @@ type LoginFields struct {
 	Authentication    string // default|basic|negotiate|kerberos|credssp
 	UseSSL            bool
 	Port              string
+	SSLPort           string // defaults only: the port used with SSL
 	ApplicationName   string
 	AllowRedirection  bool
 }

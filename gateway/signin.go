@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -56,11 +58,12 @@ type SignIn struct {
 	OnSignIn  func(id Identity, password string)
 	OnSignOut func(user string)
 	// Connect, when set, opens a session in the same request when the
-	// sign-in form names a target (computer, URI or published tile), as
-	// PSWA's one-page sign-in does; without one the user lands on the portal.
-	Connect http.HandlerFunc
-	// Published tiles may also be picked on the sign-in form.
-	Published []PublishedTarget
+	// sign-in form names a target (published tile, computer or URI), as
+	// PSWA's one-page sign-in does. Its Published tiles, AllowFreeTarget and
+	// Defaults shape the form, and a named target is validated before the
+	// bind. Without one the form has no target fields and the user lands on
+	// the portal.
+	Connect *Connect
 }
 
 func (s *SignIn) now() time.Time {
@@ -92,18 +95,86 @@ func (s *SignIn) User(ctx context.Context) string { return s.Sessions.GetString(
 
 // Form serves GET / (the sign-in page).
 func (s *SignIn) Form(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, LoginFields{}, nil)
+	d := s.defaultFields()
+	f := LoginFields{Authentication: d.Authentication, UseSSL: d.UseSSL, AllowRedirection: d.AllowRedirection}
+	s.render(w, r, http.StatusOK, f, nil)
+}
+
+// defaultFields are the configured defaults as the form shows them:
+// SignIn.Defaults when set, else those of Connect (PSWA appSettings).
+func (s *SignIn) defaultFields() LoginFields {
+	if s.Defaults != (LoginFields{}) || s.Connect == nil {
+		return s.Defaults
+	}
+	d := s.Connect.Defaults
+	f := LoginFields{ConfigurationName: d.Configuration, Authentication: d.Authentication, UseSSL: d.UseSSL,
+		ApplicationName: d.Application, AllowRedirection: d.AllowRedirection}
+	if d.Port != 0 {
+		f.Port = strconv.Itoa(d.Port)
+	}
+	if d.SSLPort != 0 {
+		f.SSLPort = strconv.Itoa(d.SSLPort)
+	}
+	return f
 }
 
 func (s *SignIn) render(w http.ResponseWriter, r *http.Request, code int, f LoginFields, errs map[string]string) {
 	// The token goes into the session before the header is written: scs
 	// commits the session (and its cookie) with the header.
-	page := LoginPage{Fields: f, Errors: errs, CSRF: s.CSRF.Token(r.Context()), Defaults: s.Defaults, AllowFreeTarget: true, Published: s.Published}
+	page := LoginPage{Fields: f, Errors: errs, CSRF: s.CSRF.Token(r.Context()), Defaults: s.defaultFields()}
+	if c := s.Connect; c != nil {
+		page.AllowFreeTarget, page.Published = c.AllowFreeTarget, c.Published
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
 	if err := s.Pages.Render(w, PageLogin, page); err != nil {
 		s.Logger.Error("render sign-in page", "request_id", RequestID(r.Context()), "err", err)
 	}
+}
+
+// submitted are the non-secret values of a posted sign-in form, shown
+// again when it is refused (passwords never are).
+func submitted(form url.Values, user string) LoginFields {
+	on := func(k string) bool { v := form.Get(k); return v == "1" || v == "on" || v == "true" }
+	f := LoginFields{
+		UserName: user, Target: form.Get(FieldPublished), ComputerName: form.Get(FieldComputer),
+		ConnectionURI: form.Get(FieldURI), AltUserName: form.Get(FieldAltUserName),
+		ConfigurationName: form.Get(FieldConfiguration), Authentication: form.Get(FieldAuthentication),
+		UseSSL: on(FieldUseSSL), Port: form.Get(FieldPort), ApplicationName: form.Get(FieldApplication),
+		AllowRedirection: on(FieldRedirection),
+	}
+	f.UseURI = f.ConnectionURI != "" || form.Get(FieldUseURI) == "1"
+	return f
+}
+
+// checkTarget validates the target part of a sign-in form before the bind.
+// named reports whether the form names a target (a session opens after the
+// sign-in); errs holds field-level messages.
+func (s *SignIn) checkTarget(form url.Values) (named bool, errs map[string]string) {
+	pub, typed := form.Get(FieldPublished), form.Get(FieldComputer) != "" || form.Get(FieldURI) != ""
+	c := s.Connect
+	switch {
+	case !typed && pub == "":
+		return false, nil
+	case c == nil:
+		return false, map[string]string{"": "Pick a computer on the portal after signing in."}
+	case typed && !c.AllowFreeTarget:
+		// The typed fields are not on the page: the message goes to the
+		// published selector, or to the page when there is none.
+		if len(c.Published) > 0 {
+			return true, map[string]string{FieldPublished: "Pick a published computer."}
+		}
+		return true, map[string]string{"": "Pick a published computer on the portal after signing in."}
+	case pub != "" && typed:
+		return true, map[string]string{FieldPublished: "Pick a published computer or type one, not both."}
+	case pub != "":
+		if i, err := strconv.Atoi(pub); err != nil || i < 0 || i >= len(c.PublishedTargets) {
+			return true, map[string]string{FieldPublished: "Unknown published computer."}
+		}
+		return true, nil
+	}
+	_, errs = ParseTarget(form, c.Defaults, c.AllowFreeTarget)
+	return true, errs
 }
 
 // Post serves POST /login: validate, throttle (before any bind), authenticate.
@@ -116,9 +187,16 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, password, errs := ParseCredentials(r.PostForm)
-	if errs != nil {
+	named, terrs := s.checkTarget(r.PostForm)
+	if errs != nil || terrs != nil {
+		for k, v := range terrs {
+			if errs == nil {
+				errs = map[string]string{}
+			}
+			errs[k] = v
+		}
 		s.Metrics.Login("invalid")
-		s.render(w, r, http.StatusBadRequest, LoginFields{UserName: user}, errs)
+		s.render(w, r, http.StatusBadRequest, submitted(r.PostForm, user), errs)
 		return
 	}
 	rec := AuditRecord{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF}
@@ -153,9 +231,8 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	rec.Event, rec.User = EventSignIn, id.Name
 	s.audit(rec)
 	s.Metrics.Login("ok")
-	f := r.PostForm
-	if s.Connect != nil && (f.Get(FieldPublished) != "" || f.Get(FieldComputer) != "" || f.Get(FieldURI) != "") {
-		s.Connect(w, r)
+	if named {
+		s.Connect.Post(w, r)
 		return
 	}
 	http.Redirect(w, r, "/portal", http.StatusSeeOther)

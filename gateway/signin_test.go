@@ -6,18 +6,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/chi/v5"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/psgate/psgate/web"
 )
 
 type countingAuth struct {
@@ -75,6 +81,12 @@ func newSignInRig(t *testing.T) *signInRig {
 // signIn fetches a form token in a fresh cookie session and posts the credentials.
 func (rig *signInRig) signIn(t *testing.T, user, pw string) (int, string) {
 	t.Helper()
+	return rig.signInForm(t, url.Values{"username": {user}, "password": {pw}})
+}
+
+// signInForm fetches a form token in a fresh cookie session and posts form.
+func (rig *signInRig) signInForm(t *testing.T, form url.Values) (int, string) {
+	t.Helper()
 	c := *rig.ts.Client()
 	c.Jar, _ = cookiejar.New(nil)
 	cl := &c
@@ -86,7 +98,7 @@ func (rig *signInRig) signIn(t *testing.T, user, pw string) (int, string) {
 	_ = resp.Body.Close()
 	i := strings.Index(string(body), "CSRF:")
 	tok := strings.Fields(string(body)[i+5:])[0]
-	form := url.Values{"username": {user}, "password": {pw}, "csrf": {tok}}
+	form.Set("csrf", tok)
 	req, _ := http.NewRequest("POST", rig.ts.URL+"/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", rig.ts.URL)
@@ -167,5 +179,272 @@ func TestSignInFieldErrors(t *testing.T) {
 	}
 	if rig.auth.calls != 0 {
 		t.Error("invalid form reached the directory")
+	}
+}
+
+// targetOpener records the targets it is asked to open.
+type targetOpener struct {
+	mu      sync.Mutex
+	targets []Target
+}
+
+func (o *targetOpener) Open(_ context.Context, _ Identity, t Target, _ string) (string, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.targets = append(o.targets, t)
+	return fmt.Sprintf("s%d", len(o.targets)), nil
+}
+
+// oneStepRig is the production router (NewRouter) with SignIn.Connect set
+// and the real page templates.
+type oneStepRig struct {
+	ts     *httptest.Server
+	auth   *countingAuth
+	opener *targetOpener
+}
+
+func newOneStepRig(t *testing.T, free bool, d FormDefaults) *oneStepRig {
+	t.Helper()
+	r, err := web.NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := scs.New()
+	csrf := &CSRF{Values: sm}
+	rig := &oneStepRig{auth: &countingAuth{users: map[string]string{"alice": "pw"}}, opener: &targetOpener{}}
+	si := &SignIn{Auth: rig.auth, Throttle: NewThrottle(ThrottleConfig{}), Audit: NewAuditLog(io.Discard, nil),
+		Metrics: NewMetrics(), Pages: PagesFunc(r), Sessions: sm, CSRF: csrf,
+		Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) {}}
+	si.Connect = &Connect{SignIn: si, Authorizer: ruleAuthz{allow: map[string]bool{"alice|host": true, "alice|srv1": true, "alice|pub": true}},
+		Opener: rig.opener, Defaults: d, AllowFreeTarget: free,
+		Published:        []PublishedTarget{{ID: "0", Name: "Pub tile", ComputerName: "pub"}},
+		PublishedTargets: []Target{{Computer: "pub", Configuration: "Microsoft.PowerShell", Port: 5985}},
+		Identity:         func(_ context.Context, u string) (Identity, bool) { return Identity{Name: u}, u != "" },
+		Logger:           slog.New(slog.DiscardHandler)}
+	rig.ts = httptest.NewTLSServer(NewRouter(RouterConfig{SignIn: si, Sessions: sm, CSRF: csrf, Metrics: si.Metrics,
+		Logger: slog.New(slog.DiscardHandler), Mount: func(r chi.Router) { r.Post("/sessions", si.Connect.Post) }}))
+	t.Cleanup(rig.ts.Close)
+	return rig
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// page gets the sign-in page in a fresh cookie session.
+func (rig *oneStepRig) page(t *testing.T) (*http.Client, string) {
+	t.Helper()
+	c := *rig.ts.Client()
+	c.Jar, _ = cookiejar.New(nil)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Get(rig.ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /: %d", resp.StatusCode)
+	}
+	return &c, string(b)
+}
+
+// post signs in with form (the CSRF token taken from the rendered page).
+func (rig *oneStepRig) post(t *testing.T, form url.Values) (code int, location, body string) {
+	t.Helper()
+	c, page := rig.page(t)
+	m := csrfInput.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no csrf input on the sign-in page")
+	}
+	form.Set("csrf", html.UnescapeString(m[1]))
+	req, _ := http.NewRequest("POST", rig.ts.URL+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", rig.ts.URL)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+}
+
+// fieldBlock is the <p> of the form holding the control named name.
+func fieldBlock(page, name string) string {
+	i := strings.Index(page, `name="`+name+`"`)
+	if i < 0 {
+		return ""
+	}
+	start := strings.LastIndex(page[:i], "<p")
+	end := strings.Index(page[i:], "</p>")
+	if start < 0 || end < 0 {
+		return ""
+	}
+	return page[start : i+end]
+}
+
+var pswaDefaults = FormDefaults{Port: 5985, SSLPort: 5986, Application: "WSMAN", Authentication: "negotiate",
+	UseSSL: true, AllowRedirection: true, Configuration: "Microsoft.PowerShell"}
+
+func TestSignInPageHasPSWAFields(t *testing.T) {
+	_, page := newOneStepRig(t, true, pswaDefaults).page(t)
+	for _, name := range []string{"csrf", "username", "password", "target", "use_uri", "computer", "uri", "alt_username",
+		"alt_password", "configuration", "authentication", "use_ssl", "port", "application", "allow_redirection"} {
+		if fieldBlock(page, name) == "" && !strings.Contains(page, `name="`+name+`"`) {
+			t.Errorf("no field named %q", name)
+		}
+	}
+	for _, want := range []string{
+		`<summary>Optional connection settings</summary>`,
+		`<input type="password" id="password" name="password" required>`,
+		`placeholder="Microsoft.PowerShell"`,  // configuration default
+		`placeholder="WSMAN"`,                 // application default
+		`placeholder="5985 (5986 with SSL)"`,  // port defaults
+		`<option value="negotiate" selected>`, // authentication default
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("sign-in page lacks %s", want)
+		}
+	}
+	if n := strings.Count(page, `<option value="1" selected>Yes</option>`); n != 2 {
+		t.Errorf("%d selects default to yes, want 2 (use_ssl, allow_redirection)", n)
+	}
+	if !strings.Contains(page, `<option value="0">Pub tile</option>`) {
+		t.Error("published tile missing")
+	}
+	if strings.Contains(page, "<style") || strings.Contains(page, " style=") || strings.Contains(page, "<script>") {
+		t.Error("inline style or script")
+	}
+
+	_, page = newOneStepRig(t, true, FormDefaults{Port: 5985, SSLPort: 5986, Application: "WSMAN", Authentication: "default"}).page(t)
+	for _, want := range []string{`<option value="default" selected>`, `placeholder="Microsoft.PowerShell"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("sign-in page (PSWA appSettings defaults) lacks %s", want)
+		}
+	}
+	if strings.Contains(page, `<option value="1" selected>`) {
+		t.Error("use_ssl or allow_redirection defaults to yes")
+	}
+}
+
+func TestSignInPageWithoutFreeTarget(t *testing.T) {
+	rig := newOneStepRig(t, false, pswaDefaults)
+	_, page := rig.page(t)
+	for _, name := range []string{"computer", "uri", "use_uri", "port", "authentication", "alt_username"} {
+		if strings.Contains(page, `name="`+name+`"`) {
+			t.Errorf("allow_free_target false renders the %q field", name)
+		}
+	}
+	if !strings.Contains(page, `name="target"`) {
+		t.Error("published selector missing")
+	}
+	code, _, body := rig.post(t, url.Values{"username": {"alice"}, "password": {"pw"}, "computer": {"srv1"}})
+	if code != http.StatusBadRequest || !strings.Contains(fieldBlock(body, "target"), "Pick a published computer") {
+		t.Fatalf("typed computer with allow_free_target false: %d\n%s", code, body)
+	}
+	code, _, _ = rig.post(t, url.Values{"username": {"alice"}, "password": {"pw"}, "uri": {"https://host:5986/wsman"}})
+	if code != http.StatusBadRequest {
+		t.Errorf("typed URI with allow_free_target false: %d", code)
+	}
+	if rig.auth.calls != 0 || len(rig.opener.targets) != 0 {
+		t.Fatalf("refused form reached the directory (%d binds) or the opener (%v)", rig.auth.calls, rig.opener.targets)
+	}
+	if code, loc, _ := rig.post(t, url.Values{"username": {"alice"}, "password": {"pw"}, "target": {"0"}}); code != 303 || loc != "/console/s1" {
+		t.Fatalf("published tile: %d %q", code, loc)
+	}
+	if len(rig.opener.targets) != 1 || rig.opener.targets[0].Computer != "pub" {
+		t.Errorf("opened %+v", rig.opener.targets)
+	}
+}
+
+func TestSignInOpensTargetWithSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		form url.Values
+		want Target
+	}{
+		{"uri", url.Values{"uri": {"https://host:5986/wsman"}, "authentication": {"basic"}, "use_ssl": {"0"},
+			"allow_redirection": {"1"}, "configuration": {"Demo.Conf"}, "alt_username": {`CORP\bob`}, "alt_password": {"bob-pw"}},
+			Target{URI: &url.URL{Scheme: "https", Host: "host:5986", Path: "/wsman"}, Authentication: "basic", AllowRedirection: true,
+				Configuration: "Demo.Conf", Port: 5985, Application: "WSMAN", AltUser: `CORP\bob`, AltPassword: "bob-pw"}},
+		{"computer with SSL, port, auth number", url.Values{"computer": {"srv1"}, "use_ssl": {"1"}, "port": {"15986"},
+			"authentication": {"6"}, "application": {"custom"}, "allow_redirection": {"0"}},
+			Target{Computer: "srv1", UseSSL: true, Port: 15986, Authentication: "kerberos", Application: "custom",
+				Configuration: "Microsoft.PowerShell"}},
+		{"computer, SSL default port", url.Values{"computer": {"srv1"}, "use_ssl": {"1"}},
+			Target{Computer: "srv1", UseSSL: true, Port: 5986, Authentication: "default", Application: "WSMAN",
+				Configuration: "Microsoft.PowerShell"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rig := newOneStepRig(t, true, testDefaults)
+			tt.form.Set("username", "alice")
+			tt.form.Set("password", "pw")
+			code, loc, body := rig.post(t, tt.form)
+			if code != http.StatusSeeOther || loc != "/console/s1" {
+				t.Fatalf("%d %q\n%s", code, loc, body)
+			}
+			if len(rig.opener.targets) != 1 {
+				t.Fatalf("opened %d targets", len(rig.opener.targets))
+			}
+			if d := cmp.Diff(tt.want, rig.opener.targets[0]); d != "" {
+				t.Errorf("target (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestSignInTargetFieldErrors(t *testing.T) {
+	tests := []struct {
+		name        string
+		form        url.Values
+		field, want string
+		refill      string
+	}{
+		{"bad port", url.Values{"computer": {"srv1"}, "port": {"59x"}}, "port", "Port must be a number from 1 to 65535.", `value="59x"`},
+		{"both computer and uri", url.Values{"computer": {"srv1"}, "uri": {"https://host:5986/wsman"}}, "uri",
+			"Give a computer name or a connection URI, not both.", `value="https://host:5986/wsman"`},
+		{"bad auth type", url.Values{"computer": {"srv1"}, "authentication": {"3"}}, "authentication", "Not a valid authentication type.", `value="srv1"`},
+		{"bad computer", url.Values{"computer": {"<b>x</b>"}}, "computer", "Not a valid computer name.", `value="&lt;b&gt;x&lt;/b&gt;"`},
+		{"bad uri", url.Values{"uri": {"javascript:alert(1)"}}, "uri", "Not a valid connection URI.", `value="javascript:alert(1)"`},
+		{"unknown tile", url.Values{"target": {"9"}}, "target", "Unknown published computer.", `<option value="0">Pub tile</option>`},
+		{"tile and computer", url.Values{"target": {"0"}, "computer": {"srv1"}}, "target", "not both", `<option value="0" selected>`},
+		{"bad configuration", url.Values{"computer": {"srv1"}, "configuration": {"a/b"}}, "configuration", "Not a valid configuration name.", `value="a/b"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rig := newOneStepRig(t, true, testDefaults)
+			tt.form.Set("username", `CORP\alice`)
+			tt.form.Set("password", "pw-never-echoed")
+			tt.form.Set("alt_password", "alt-never-echoed")
+			code, _, body := rig.post(t, tt.form)
+			if code != http.StatusBadRequest {
+				t.Fatalf("%d\n%s", code, body)
+			}
+			block := fieldBlock(body, tt.field)
+			if !strings.Contains(block, `aria-invalid="true"`) || !strings.Contains(block, `class="field-error" id="`+tt.field+`-error">`+html.EscapeString(tt.want)) &&
+				!strings.Contains(block, tt.want) {
+				t.Errorf("field %s: message %q not next to it:\n%s", tt.field, tt.want, block)
+			}
+			if n := strings.Count(body, `class="field-error"`); n != 1 {
+				t.Errorf("%d field messages, want 1", n)
+			}
+			if !strings.Contains(body, tt.refill) || !strings.Contains(body, `value="CORP\alice"`) {
+				t.Errorf("submitted values not shown again (%s)", tt.refill)
+			}
+			if strings.Contains(body, "never-echoed") {
+				t.Error("a password was echoed")
+			}
+			if rig.auth.calls != 0 || len(rig.opener.targets) != 0 {
+				t.Errorf("invalid form reached the directory (%d) or the opener (%d)", rig.auth.calls, len(rig.opener.targets))
+			}
+		})
+	}
+}
+
+func TestSignInTargetWithoutConnect(t *testing.T) {
+	rig := newSignInRig(t)
+	code, body := rig.signInForm(t, url.Values{"username": {"alice"}, "password": {"s3cret-pw"}, "computer": {"srv1"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, "Pick a computer on the portal") || rig.auth.calls != 0 {
+		t.Fatalf("%d %q, %d binds", code, body, rig.auth.calls)
 	}
 }

@@ -107,7 +107,7 @@ func buildApp(d gatewayDeps) (*gateway.App, *gateway.Metrics, error) {
 		})
 		conn.PublishedTargets = append(conn.PublishedTargets, t.Target)
 	}
-	si.Connect, si.Published = conn.Post, conn.Published
+	si.Connect = conn
 	app, err := gateway.NewApp(gateway.AppConfig{
 		SignIn: si, Connect: conn, Sessions: d.mgr, Ready: d.ready, Static: web.Static(), Logger: d.logger,
 	})
