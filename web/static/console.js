@@ -504,8 +504,8 @@
     btnExit.disabled = true;
     clearBanner('idle');
     clearBanner('reconnect');
-    var text = REASONS[reason] || 'The session ended.';
-    if (message) { text += ' ' + message; }
+    // The gateway's message is the same sentence for a known reason: show one.
+    var text = REASONS[reason] || message || 'The session ended.';
     put('\r\n\x1b[2m' + text + RESET + '\r\n');
     record(text + '\n');
     banner('closed', reason === 'exit' ? 'info' : 'error', text, [], { href: '/portal', label: 'Back to the portal' });
