@@ -116,8 +116,10 @@ func TestMasterzenBasicTLS(t *testing.T) {
 }
 
 func TestConfigRefusesUnbuiltAuth(t *testing.T) {
-	_, err := winrstest.NewServer(winrstest.Config{Users: map[string]string{"a": "b"}, Auth: []string{"negotiate"}})
-	if !errors.Is(err, winrstest.ErrConfig) {
-		t.Fatalf("err = %v", err)
+	for _, a := range []string{"kerberos", "credssp", "digest"} {
+		_, err := winrstest.NewServer(winrstest.Config{Users: map[string]string{"a": "b"}, Auth: []string{"basic", a}})
+		if !errors.Is(err, winrstest.ErrConfig) {
+			t.Fatalf("auth %q: err = %v", a, err)
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,8 +15,8 @@ import (
 
 // Config configures a simulator. Zero values take the documented defaults.
 type Config struct {
-	Users            map[string]string // user -> password (Basic)
-	Auth             []string          // "basic" (negotiate: not built yet); default basic
+	Users            map[string]string // user -> password (Basic and NTLM)
+	Auth             []string          // "basic", "negotiate" (NTLM; alias "ntlm"); default basic (auth.go)
 	Path             string            // default "/wsman"
 	Hostname         string            // default "WINSRV01"
 	MaxShellsPerUser int               // default 30
@@ -30,6 +29,9 @@ type Config struct {
 	// winrs IdleTimeout); a Create's rsp:IdleTimeOut overrides it per shell.
 	IdleTimeout time.Duration
 	Clock       Clock // time source of idle expiry (default the system clock)
+	// Unencrypted is AllowUnencrypted for plain HTTP (default UnencryptedBasicOnly: Basic is
+	// served in the clear, an NTLM connection must seal its bodies); see auth.go.
+	Unencrypted Unencrypted
 }
 
 func (c *Config) setDefaults() {
@@ -71,14 +73,14 @@ func NewUnstartedServer(cfg Config) (*Server, error) {
 	if len(cfg.Users) == 0 {
 		return nil, fmt.Errorf("new simulator: %w: no users", ErrConfig)
 	}
-	for _, a := range cfg.Auth {
-		if a != "basic" { // negotiate (NTLM) is not built yet: refuse rather than pretend
-			return nil, fmt.Errorf("new simulator: %w: auth scheme %q not supported", ErrConfig, a)
-		}
+	auth, err := normAuth(cfg.Auth)
+	if err != nil {
+		return nil, fmt.Errorf("new simulator: %w", err)
 	}
+	cfg.Auth = auth
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel, shells: map[string]*shell{}, inj: &injector{f: cfg.Faults}}
-	s.hs = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.hs = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ConnContext: s.connContext}
 	if cfg.TLS {
 		c, p, err := selfSigned(cfg.Hostname)
 		if err != nil {
@@ -192,18 +194,19 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) (int, string) {
 		w.WriteHeader(http.StatusNotFound)
 		return http.StatusNotFound, ""
 	}
-	user, ok := s.checkBasic(r)
-	if !ok || s.cfg.Faults.RejectCredentials {
-		w.Header().Add("WWW-Authenticate", "Negotiate")
-		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)
-		w.WriteHeader(http.StatusUnauthorized)
+	auth, ok := s.authenticate(w, r) // auth.go: Basic, NTLM bound to the connection
+	if !ok {
 		return http.StatusUnauthorized, ""
 	}
 	if s.inj.before(w) {
 		return 0, "dropped"
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
-	if err != nil || len(body) == 0 {
+	body, refused := s.readBody(r, auth) // unsealed; unencrypted bodies per Config.Unencrypted
+	if refused != 0 {
+		s.refuse(w, r, refused)
+		return refused, ""
+	}
+	if len(body) == 0 {
 		w.WriteHeader(http.StatusOK)
 		return http.StatusOK, ""
 	}
@@ -212,10 +215,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) (int, string) {
 		w.WriteHeader(http.StatusBadRequest)
 		return http.StatusBadRequest, ""
 	}
-	status, reply := s.dispatch(r.Context(), user, req)
-	w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, reply)
+	status, reply := s.dispatch(r.Context(), auth.user, req)
+	auth.writeReply(w, status, reply)
 	return status, shortAction(req.Action)
 }
 
