@@ -1,0 +1,548 @@
+package main
+
+// Gateway benchmarks behind docs/PERFORMANCE.md "Gateway":
+//
+//	go test -run '^$' -bench 'SignIn|ConsoleSessionMemory' -benchtime=3s ./cmd/psgate/
+//
+// BenchmarkSignIn drives POST /login of the production handler (buildApp,
+// as psgate serve and psgate demo build it) over TLS with a real CSRF token;
+// BenchmarkConsoleSessionMemory opens console sessions through the same
+// handler to the WinRM simulator, which runs in a child process (psgate
+// winrm-sim) so the heap measured is the gateway's only.
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/psgate/psgate/authz"
+	"github.com/psgate/psgate/gateway"
+	"github.com/psgate/psgate/gateway/directory"
+	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/gateway/winrs"
+	"github.com/psgate/psgate/session"
+)
+
+const (
+	benchUser     = "bench"
+	benchPassword = "bench-Passw0rd"
+	benchMachine  = "PSGATE"
+	benchSimHost  = "SIMHOST"
+)
+
+// benchDeps are the parts of a production-built gateway for a benchmark:
+// a memory session registry, the rules file in a temp dir, the audit log
+// discarded.
+func benchDeps(tb testing.TB, ids *identityCache, az gateway.Authorizer, mgr *session.Manager, opener gateway.SessionOpener) gatewayDeps {
+	tb.Helper()
+	logger := slog.New(slog.DiscardHandler)
+	if mgr == nil {
+		var err error
+		if mgr, err = session.NewManager(session.Config{Registry: session.NewMemoryRegistry(nil), Logger: logger}); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { _ = mgr.Shutdown(context.Background()) })
+	}
+	pass := newPassthrough(time.Hour)
+	return gatewayDeps{
+		auth: ids, authz: az, mgr: mgr, opener: opener, pass: pass, allowFree: true,
+		defaults: gateway.FormDefaults{Port: 5985, SSLPort: 5986, Application: "WSMAN", Authentication: "default", Configuration: demoConfName},
+		audit:    gateway.NewAuditLog(io.Discard, nil), logger: logger,
+	}
+}
+
+// serveBench serves the app built from d over TLS on loopback.
+func serveBench(tb testing.TB, d gatewayDeps) *httptest.Server {
+	tb.Helper()
+	app, _, err := buildApp(d)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewTLSServer(app)
+	tb.Cleanup(ts.Close)
+	return ts
+}
+
+// localIdentities is the local users file (argon2id, the package
+// defaults) with the bench user, wrapped as psgate serve wraps it.
+func localIdentities(tb testing.TB) *identityCache {
+	tb.Helper()
+	users, err := localusers.New(localusers.Config{Path: filepath.Join(tb.TempDir(), "users.yaml"), Create: true,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := users.Add(benchUser, benchPassword, []string{"gateway-users"}); err != nil {
+		tb.Fatal(err)
+	}
+	return &identityCache{inner: localAuth{store: users}, lookup: func(u string) (gateway.Identity, bool) {
+		lu, err := users.Lookup(u)
+		if err != nil || lu.Disabled {
+			return gateway.Identity{}, false
+		}
+		return gateway.Identity{Name: lu.Name, Groups: lu.Groups}, true
+	}}
+}
+
+// sambaIdentities is the Samba AD DC of deploy/testenv/samba-ad.sh as
+// psgate serve uses a directory (dirCallers), and a fixture user.
+func sambaIdentities(tb testing.TB) (ids *identityCache, user, password string) {
+	tb.Helper()
+	u, dir := os.Getenv("PSGATE_TEST_SAMBA_URL"), os.Getenv("PSGATE_TEST_SAMBA_DIR")
+	f, err := os.Open(filepath.Join(dir, "fixture.env"))
+	if u == "" || dir == "" || err != nil {
+		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
+			tb.Fatalf("Samba AD not available (PSGATE_TEST_SAMBA_URL=%q, dir %q): %v", u, dir, err)
+		}
+		tb.Skip("Samba AD not started: make testenv")
+	}
+	defer f.Close()
+	fx := map[string]string{}
+	for sc := bufio.NewScanner(f); sc.Scan(); {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			fx[k] = v
+		}
+	}
+	ca, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := directory.New(directory.Config{URL: u, StartTLS: true, CACertPEM: ca, AD: true,
+		BaseDN: fx["BASE_DN"], BindDN: fx["SERVICE_DN"], BindPassword: fx["SERVICE_PASSWORD"],
+		Domain: fx["DOMAIN"], Realm: fx["REALM"]})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	return &identityCache{inner: &dirCallers{dir: d}}, `EXAMPLE\bob`, fx["USER_PASSWORD"]
+}
+
+// benchClient is a browser: its own cookie jar over a shared transport,
+// redirects not followed.
+func benchClient(tr http.RoundTripper) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// benchGet returns the body of GET base+path.
+func benchGet(c *http.Client, base, path string) (string, error) {
+	resp, err := c.Get(base + path)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %d", path, resp.StatusCode)
+	}
+	return string(b), err
+}
+
+// benchPost posts form (with the csrf token of page) and returns the redirect target.
+func benchPost(c *http.Client, base, path, page string, form url.Values) (string, error) {
+	m := csrfRe.FindStringSubmatch(page)
+	if m == nil {
+		return "", errors.New("no csrf token on the page")
+	}
+	form.Set("csrf", m[1])
+	req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusSeeOther {
+		return "", fmt.Errorf("POST %s: %d %.300s", path, resp.StatusCode, body)
+	}
+	return resp.Header.Get("Location"), nil
+}
+
+// benchSignIn is one browser sign-in: GET / (form and CSRF token in a fresh
+// cookie session), POST /login, which must redirect to the portal.
+func benchSignIn(tr http.RoundTripper, base, user, password string) (*http.Client, error) {
+	c := benchClient(tr)
+	page, err := benchGet(c, base, "/")
+	if err != nil {
+		return nil, err
+	}
+	loc, err := benchPost(c, base, "/login", page, url.Values{"username": {user}, "password": {password}})
+	if err == nil && loc != "/portal" {
+		err = fmt.Errorf("sign-in redirected to %q", loc)
+	}
+	return c, err
+}
+
+// BenchmarkSignIn: sign-ins per second through the gateway's sign-in
+// handler (GET the form, POST /login; throttle on, never triggered).
+func BenchmarkSignIn(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		ids  func(testing.TB) (*identityCache, string, string)
+	}{
+		{"local-argon2id", func(tb testing.TB) (*identityCache, string, string) {
+			return localIdentities(tb), benchUser, benchPassword
+		}},
+		{"samba-ad", sambaIdentities},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			ids, user, pw := tc.ids(b)
+			ts := serveBench(b, benchDeps(b, ids, allowNone{}, nil, nil))
+			tr := ts.Client().Transport.(*http.Transport).Clone()
+			tr.MaxIdleConnsPerHost = 64 // browsers keep their connections
+			b.Run("serial", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := benchSignIn(tr, ts.URL, user, pw); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signins/s")
+			})
+			for _, par := range []int{1, 4} { // GOMAXPROCS×1 and ×4 browsers at once
+				b.Run(fmt.Sprintf("parallel-%dx", par), func(b *testing.B) {
+					b.SetParallelism(par)
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							if _, err := benchSignIn(tr, ts.URL, user, pw); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signins/s")
+				})
+			}
+		})
+	}
+}
+
+// allowNone refuses every target (the sign-in benchmark opens none).
+type allowNone struct{}
+
+func (allowNone) Authorize(context.Context, gateway.Identity, gateway.Target) (bool, string, error) {
+	return false, "sign-in benchmark", nil
+}
+
+// TestHelperBenchProcess is not a test: it is the child process of the
+// benchmarks below (PSGATE_BENCH_HELPER names its role).
+func TestHelperBenchProcess(t *testing.T) {
+	switch os.Getenv("PSGATE_BENCH_HELPER") {
+	case "winrm-sim":
+		helperSim()
+	case "ws-clients":
+		helperWSClients()
+	default:
+		t.Skip("child process of the gateway benchmarks")
+	}
+	os.Exit(0)
+}
+
+// lockedWriter serializes writes to the child's stdout.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// helperSim runs `psgate winrm-sim --tls` until stdin closes; a "mem" line
+// on stdin is answered with the child's heap and goroutines.
+func helperSim() {
+	out := &lockedWriter{w: os.Stdout}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			if sc.Text() == "mem" {
+				heap, g := heapNow()
+				fmt.Fprintf(out, "mem %d %d\n", heap, g)
+			}
+		}
+		cancel()
+	}()
+	args := []string{"winrm-sim", "--listen", "127.0.0.1:0", "--tls", "--user", benchUser + ":" + benchPassword}
+	if err := run(ctx, args, strings.NewReader(""), out, io.Discard); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// helperWSClients holds the console websockets of the memory benchmark so
+// that their client side is not in the gateway's heap. Stdin lines:
+// "cookie HEADER" (answered "ok"), "dial URL" (answered "ok" or "err ..."), "close" (close
+// all, answered "closed").
+func helperWSClients() {
+	var cookie string
+	var conns []*websocket.Conn
+	d := websocket.Dialer{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, Subprotocols: []string{"psgate.v1"}}
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		cmd, arg, _ := strings.Cut(sc.Text(), " ")
+		switch cmd {
+		case "cookie":
+			cookie = arg
+			fmt.Println("ok")
+		case "dial":
+			u, err := url.Parse(arg)
+			if err != nil {
+				fmt.Printf("err %v\n", err)
+				continue
+			}
+			c, _, err := d.Dial(arg, http.Header{"Cookie": {cookie}, "Origin": {"https://" + u.Host}})
+			if err != nil {
+				fmt.Printf("err %v\n", err)
+				continue
+			}
+			conns = append(conns, c)
+			go func() {
+				for {
+					if _, _, err := c.NextReader(); err != nil {
+						return
+					}
+				}
+			}()
+			fmt.Println("ok")
+		case "close":
+			for _, c := range conns {
+				_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+				_ = c.Close()
+			}
+			conns = nil
+			fmt.Println("closed")
+		}
+	}
+}
+
+// child is a helper process driven line by line.
+type child struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+func startChild(tb testing.TB, role string) *child {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperBenchProcess$")
+	cmd.Env = append(os.Environ(), "PSGATE_BENCH_HELPER="+role)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = in.Close(); _ = cmd.Wait() })
+	return &child{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+}
+
+// ask sends a line and returns the answer line.
+func (c *child) ask(tb testing.TB, line string) string {
+	tb.Helper()
+	if _, err := fmt.Fprintln(c.in, line); err != nil {
+		tb.Fatal(err)
+	}
+	return c.line(tb)
+}
+
+func (c *child) line(tb testing.TB) string {
+	tb.Helper()
+	if !c.out.Scan() {
+		tb.Fatalf("child process ended: %v", c.out.Err())
+	}
+	return c.out.Text()
+}
+
+// heapNow is the live heap after a collection, and the goroutine count.
+func heapNow() (heap uint64, goroutines int) {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc, runtime.NumGoroutine()
+}
+
+// waitStats waits until the manager counts want (the websocket attach and
+// detach finish after the handshake returns).
+func waitStats(tb testing.TB, mgr *session.Manager, want session.Stats) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for mgr.Stats() != want {
+		if time.Now().After(deadline) {
+			tb.Fatalf("sessions %+v, want %+v", mgr.Stats(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// simGateway is the production-built gateway with one published tile on
+// the simulator child, a rule allowing the bench user on it, and the
+// session cap lifted.
+func simGateway(b *testing.B) (*httptest.Server, *session.Manager, *child) {
+	sim := startChild(b, "winrm-sim")
+	addr, ok := strings.CutPrefix(sim.line(b), "winrm-sim listening on https://")
+	if !ok {
+		b.Fatal("unexpected simulator banner")
+	}
+	addr = strings.TrimSuffix(addr, "/wsman")
+	_, portStr, _ := strings.Cut(addr, ":")
+	port, _ := strconv.Atoi(portStr)
+
+	logger := slog.New(slog.DiscardHandler)
+	rulesPath := filepath.Join(b.TempDir(), "AuthorizationRules.xml")
+	if err := writeEmptyRules(rulesPath); err != nil {
+		b.Fatal(err)
+	}
+	rules, err := authz.OpenStore(authz.StoreConfig{Path: rulesPath, Logger: logger,
+		Options: authz.Options{GatewayHost: "localhost", MachineName: benchMachine}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	spec := authz.RuleSpec{Name: "bench", Users: []string{benchUser}, Computer: benchSimHost, Configuration: demoConfName}
+	built, err := spec.Build(ctx, authz.TypedResolver{MachineName: benchMachine})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := rules.Add(ctx, built); err != nil {
+		b.Fatal(err)
+	}
+	mgr, err := session.NewManager(session.Config{Registry: session.NewMemoryRegistry(nil), MaxPerUser: 1 << 20, Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = mgr.Shutdown(context.Background()) })
+	opener := &sessionOpener{mgr: mgr, logger: logger, route: func(c *winrs.Config) {
+		if c.Host == benchSimHost {
+			c.Host, c.Insecure = "127.0.0.1", true
+		}
+	}}
+	d := benchDeps(b, localIdentities(b), rulesAuthorizer{store: rules, machine: benchMachine}, mgr, opener)
+	opener.creds = d.pass.creds // the sign-in password goes on, as with psgate serve
+	d.tiles = []publishedTile{{Name: benchSimHost, Target: gateway.Target{Computer: benchSimHost, Configuration: demoConfName,
+		Authentication: "basic", UseSSL: true, Port: port, Application: "WSMAN"}}}
+	return serveBench(b, d), mgr, sim
+}
+
+// BenchmarkConsoleSessionMemory: gateway heap and goroutines per console
+// session to the simulator (in a child process), opened through POST
+// /sessions with the sign-in password passed on (no alternate credentials):
+// disconnected (never attached, and again after its websocket closed) and
+// connected (a browser websocket attached; the websocket clients run in a
+// second child process). Each iteration opens n sessions.
+func BenchmarkConsoleSessionMemory(b *testing.B) {
+	const n = 25 // the simulator allows 30 shells per user, as WinRM's MaxShellsPerUser
+	ts, mgr, sim := simGateway(b)
+	ws := startChild(b, "ws-clients")
+	c, err := benchSignIn(ts.Client().Transport, ts.URL, benchUser, benchPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, _ := url.Parse(ts.URL)
+	var cookies []string
+	for _, ck := range c.Jar.Cookies(base) {
+		cookies = append(cookies, ck.Name+"="+ck.Value)
+	}
+	if a := ws.ask(b, "cookie "+strings.Join(cookies, "; ")); a != "ok" {
+		b.Fatal(a)
+	}
+	simHeap := func() (uint64, int) {
+		var h uint64
+		var g int
+		if _, err := fmt.Sscanf(sim.ask(b, "mem"), "mem %d %d", &h, &g); err != nil {
+			b.Fatal(err)
+		}
+		return h, g
+	}
+	var fresh, conn, disc, simPer float64
+	var gFresh, gConn, gDisc, gSim float64
+	for b.Loop() {
+		page, err := benchGet(c, ts.URL, "/portal")
+		if err != nil {
+			b.Fatal(err)
+		}
+		h0, g0 := heapNow()
+		s0, sg0 := simHeap()
+		ids := make([]string, n)
+		for i := range ids {
+			loc, err := benchPost(c, ts.URL, "/sessions", page, url.Values{"target": {"0"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = strings.TrimPrefix(loc, "/console/")
+		}
+		waitStats(b, mgr, session.Stats{Disconnected: n})
+		time.Sleep(200 * time.Millisecond) // receive loops settle into their long polls
+		h1, g1 := heapNow()
+		s1, sg1 := simHeap()
+
+		tok := csrfRe.FindStringSubmatch(page)[1]
+		wsBase := "wss://" + base.Host
+		for _, id := range ids {
+			if a := ws.ask(b, "dial "+wsBase+"/console/"+id+"/ws?csrf="+url.QueryEscape(tok)); a != "ok" {
+				b.Fatalf("websocket %s: %s", id, a)
+			}
+		}
+		waitStats(b, mgr, session.Stats{Active: n})
+		time.Sleep(200 * time.Millisecond)
+		h2, g2 := heapNow()
+
+		if a := ws.ask(b, "close"); a != "closed" {
+			b.Fatalf("close websockets: %s", a)
+		}
+		waitStats(b, mgr, session.Stats{Disconnected: n})
+		time.Sleep(200 * time.Millisecond)
+		h3, g3 := heapNow()
+
+		per := func(a, z uint64) float64 { return (float64(z) - float64(a)) / n }
+		fresh, conn, disc, simPer = per(h0, h1), per(h0, h2), per(h0, h3), per(s0, s1)
+		gFresh, gConn, gDisc, gSim = float64(g1-g0)/n, float64(g2-g0)/n, float64(g3-g0)/n, float64(sg1-sg0)/n
+
+		for _, id := range ids {
+			if err := mgr.Logoff(context.Background(), id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		waitStats(b, mgr, session.Stats{})
+	}
+	b.ReportMetric(fresh, "B/session-opened")
+	b.ReportMetric(conn, "B/session-connected")
+	b.ReportMetric(disc, "B/session-disconnected")
+	b.ReportMetric(gFresh, "goroutines/session-opened")
+	b.ReportMetric(gConn, "goroutines/session-connected")
+	b.ReportMetric(gDisc, "goroutines/session-disconnected")
+	b.ReportMetric(simPer, "sim-B/session")
+	b.ReportMetric(gSim, "sim-goroutines/session")
+}
