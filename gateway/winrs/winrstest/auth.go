@@ -195,6 +195,7 @@ func (s *Server) lookupUser(name string) (string, string, bool) {
 // enabled scheme, as Windows does.
 func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request) {
 	drain(r)
+	w.Header().Del("Content-Type") // Windows' 401 is not SOAP (masterzen: "invalid content type")
 	if s.authEnabled("negotiate") {
 		w.Header().Add("WWW-Authenticate", "Negotiate")
 	}

@@ -1,4 +1,4 @@
-"""python3-winrm 0.3.0 against the simulator: argv = url user password transport."""
+"""python3-winrm 0.3.0 against the simulator: argv = url user password transport [message_encryption]."""
 import sys
 import winrm
 from winrm.exceptions import InvalidCredentialsError
@@ -7,7 +7,7 @@ from winrm.protocol import Protocol
 url, user, password, transport = sys.argv[1:5]
 kw = {}
 if transport == 'ntlm':
-    kw['message_encryption'] = 'never'
+    kw['message_encryption'] = sys.argv[5] if len(sys.argv) > 5 else 'never'
 
 s = winrm.Session(url, auth=(user, password), transport=transport, **kw)
 r = s.run_cmd('cmd', ['/c', 'echo', 'hi'])
