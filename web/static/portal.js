@@ -22,8 +22,16 @@
     toggle.addEventListener('change', sync);
     sync();
   }
-  // Focus the first field with an error, else the first empty text field.
-  var first = document.querySelector('[aria-invalid="true"]') ||
-    document.querySelector('form input[type="text"]:not([value]), form input[type="password"]');
+  // Focus the first field with an error, else the first empty visible field
+  // of the form asking for focus (autofocus: sign-in; after a failed sign-in
+  // the password). Fields render value="" so :not([value]) matched none and
+  // the first password field (the portal's destination password) got the
+  // focus, scrolling the portal past the sessions list.
+  var first = document.querySelector('[aria-invalid="true"]');
+  var auto = document.querySelector('[autofocus]');
+  if (!first && auto && auto.form) {
+    first = Array.prototype.filter.call(auto.form.querySelectorAll('input[type="text"], input[type="password"]'),
+      function (el) { return !el.value && el.offsetParent !== null; })[0] || auto;
+  }
   if (first && first.focus) { first.focus(); }
 }());
