@@ -2,8 +2,10 @@ package winrstest
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 )
 
@@ -73,4 +75,26 @@ func (f wsmanFault) render(relatesTo, machine string, args ...any) string {
 		`<f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="` + fmt.Sprint(f.WSCode) +
 		`" Machine="` + html.EscapeString(machine) + `"><f:Message>` + msg + `</f:Message></f:WSManFault></s:Detail></s:Fault>`
 	return envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", relatesTo, body)
+}
+
+// receiveBody is a ReceiveResponse: one rsp:Stream per child write, and
+// when done the empty End="true" streams, CommandState Done and ExitCode
+// (the shape of the recordings).
+func receiveBody(commandID string, out []chunk, done bool, code int) string {
+	var b strings.Builder
+	b.WriteString(`<rsp:ReceiveResponse>`)
+	for _, ch := range out {
+		b.WriteString(`<rsp:Stream Name="` + ch.Stream + `" CommandId="` + commandID + `">` + base64.StdEncoding.EncodeToString(ch.Data) + `</rsp:Stream>`)
+	}
+	state := "Running"
+	if done {
+		state = "Done"
+		b.WriteString(`<rsp:Stream Name="stdout" CommandId="` + commandID + `" End="true"></rsp:Stream><rsp:Stream Name="stderr" CommandId="` + commandID + `" End="true"></rsp:Stream>`)
+	}
+	b.WriteString(`<rsp:CommandState CommandId="` + commandID + `" State="` + nsShell + `/CommandState/` + state + `">`)
+	if done {
+		b.WriteString(`<rsp:ExitCode>` + strconv.Itoa(code) + `</rsp:ExitCode>`)
+	}
+	b.WriteString(`</rsp:CommandState></rsp:ReceiveResponse>`)
+	return b.String()
 }
