@@ -17,7 +17,7 @@ func simTarget(t testing.TB, auth string, tls bool) (*winrstest.Server, Config) 
 	t.Helper()
 	s, err := winrstest.NewServer(winrstest.Config{
 		Users:  map[string]string{"alice": "pw"},
-		Auth:   []string{"basic"}, // the simulator has no NTLM yet: sealing is tested in ntlm tests here
+		Auth:   []string{"basic"}, // negotiate (NTLM, sealed): sim_ntlm_test.go
 		TLS:    tls,
 		Logger: slog.New(slog.DiscardHandler),
 	})
