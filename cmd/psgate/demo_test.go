@@ -28,13 +28,21 @@ var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // the command stops (and its temp dir goes) when the test ends.
 func startDemo(t *testing.T, password string) demoAddrs {
 	t.Helper()
+	return startDemoWith(t, demoOptions{password: password})
+}
+
+// startDemoWith is startDemo with more options (listen and ready are set here).
+func startDemoWith(t *testing.T, o demoOptions) demoAddrs {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	urlc := make(chan demoAddrs, 1)
 	done := make(chan error, 1)
 	var stdout, stderr bytes.Buffer
 	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &lockedBuffer{b: &stdout}, stderr: &lockedBuffer{b: &stderr}}
 	go func() {
-		done <- runDemo(ctx, e, demoOptions{listen: "127.0.0.1:0", password: password, ready: func(u, a, tf string) { urlc <- demoAddrs{base: strings.TrimSuffix(u, "/"), admin: a, tokenFile: tf} }})
+		o.listen = "127.0.0.1:0"
+		o.ready = func(u, a, tf string) { urlc <- demoAddrs{base: strings.TrimSuffix(u, "/"), admin: a, tokenFile: tf} }
+		done <- runDemo(ctx, e, o)
 	}()
 	var once sync.Once
 	stop := func() {
