@@ -143,7 +143,9 @@ func submitted(form url.Values, user string) LoginFields {
 		UseSSL: on(FieldUseSSL), Port: form.Get(FieldPort), ApplicationName: form.Get(FieldApplication),
 		AllowRedirection: on(FieldRedirection),
 	}
-	f.UseURI = f.ConnectionURI != "" || form.Get(FieldUseURI) == "1"
+	// The URI field shows when a URI was typed, or when asked for and no
+	// computer was typed (a hidden field would hide its message).
+	f.UseURI = f.ConnectionURI != "" || (form.Get(FieldUseURI) == "1" && f.ComputerName == "")
 	return f
 }
 

@@ -405,6 +405,10 @@ func TestSignInTargetFieldErrors(t *testing.T) {
 			"Give a computer name or a connection URI, not both.", `value="https://host:5986/wsman"`},
 		{"bad auth type", url.Values{"computer": {"srv1"}, "authentication": {"3"}}, "authentication", "Not a valid authentication type.", `value="srv1"`},
 		{"bad computer", url.Values{"computer": {"<b>x</b>"}}, "computer", "Not a valid computer name.", `value="&lt;b&gt;x&lt;/b&gt;"`},
+		{"computer with the URI switch on", url.Values{"computer": {"a b"}, "use_uri": {"1"}}, "computer", "Not a valid computer name.",
+			`name="use_uri" value="1" data-toggle-uri>`},
+		{"URI switch on, URI bad", url.Values{"uri": {"srv1"}, "use_uri": {"1"}}, "uri", "Not a valid connection URI.",
+			`name="use_uri" value="1" checked data-toggle-uri>`},
 		{"bad uri", url.Values{"uri": {"javascript:alert(1)"}}, "uri", "Not a valid connection URI.", `value="javascript:alert(1)"`},
 		{"unknown tile", url.Values{"target": {"9"}}, "target", "Unknown published computer.", `<option value="0">Pub tile</option>`},
 		{"tile and computer", url.Values{"target": {"0"}, "computer": {"srv1"}}, "target", "not both", `<option value="0" selected>`},
@@ -446,5 +450,27 @@ func TestSignInTargetWithoutConnect(t *testing.T) {
 	code, body := rig.signInForm(t, url.Values{"username": {"alice"}, "password": {"s3cret-pw"}, "computer": {"srv1"}})
 	if code != http.StatusBadRequest || !strings.Contains(body, "Pick a computer on the portal") || rig.auth.calls != 0 {
 		t.Fatalf("%d %q, %d binds", code, body, rig.auth.calls)
+	}
+}
+
+func TestSignInRefusedFormKeepsOptionalSettings(t *testing.T) {
+	rig := newOneStepRig(t, true, testDefaults)
+	code, _, body := rig.post(t, url.Values{"username": {"alice"}, "password": {"pw"}, "computer": {"srv1"}, "port": {"0"},
+		"authentication": {"kerberos"}, "use_ssl": {"1"}, "allow_redirection": {"1"}, "application": {"custom"},
+		"configuration": {"Demo.Conf"}, "alt_username": {"bob"}})
+	if code != http.StatusBadRequest {
+		t.Fatalf("%d", code)
+	}
+	for _, want := range []string{`<details open>`, `<option value="kerberos" selected>`, `value="custom"`, `value="Demo.Conf"`,
+		`value="bob"`, `name="port" inputmode="numeric" value="0"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("refused form lacks %s", want)
+		}
+	}
+	if n := strings.Count(body, `<option value="1" selected>Yes</option>`); n != 2 {
+		t.Errorf("%d yes selections kept, want 2", n)
+	}
+	if code, loc, _ := rig.post(t, url.Values{"username": {"alice"}, "password": {"pw"}, "computer": {"srv1"}}); code != 303 || loc != "/console/s1" {
+		t.Fatalf("corrected form: %d %q", code, loc)
 	}
 }
