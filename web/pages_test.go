@@ -20,6 +20,10 @@ func TestRenderGatewayPages(t *testing.T) {
 		want string
 	}{
 		{gateway.PageLogin, gateway.LoginPage{CSRF: "tok1", Errors: map[string]string{"": "Access denied"}}, `name="csrf" value="tok1"`},
+		{gateway.PageLogin, gateway.LoginPage{CSRF: "t", AllowFreeTarget: true, Errors: map[string]string{"port": "Port must be a number from 1 to 65535."}},
+			`<span class="field-error" id="port-error">Port must be a number from 1 to 65535.</span>`},
+		{gateway.PageLogin, gateway.LoginPage{CSRF: "t", AllowFreeTarget: true, Fields: gateway.LoginFields{ConnectionURI: "https://h:5986/wsman", UseURI: true}},
+			`name="uri" value="https://h:5986/wsman"`},
 		{gateway.PagePortal, gateway.PortalPage{User: "demo", CSRF: "tok2", Published: []gateway.PublishedTarget{{ID: "0", Name: "WINSRV01"}}}, `name="target" value="0"`},
 		{gateway.PageDenied, gateway.DeniedPage{RequestID: "rid", Message: "Access denied"}, "rid"},
 		{gateway.PageError, gateway.ErrorPage{RequestID: "rid2", Message: "No such session."}, "No such session."},
