@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/psgate/psgate/gateway/localusers"
 	"github.com/psgate/psgate/session"
 )
 
@@ -140,7 +141,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// 5. Close the tab while a command runs; its output is replayed on reconnect.
 	const marker = "marker-7c1d"
-	a.typeLine("Start-Sleep -Milliseconds 300; Write-Output " + marker)
+	a.typeLine("Start-Sleep -Milliseconds 500; Write-Output " + marker)
 	a.waitJS("marker command running", `psgateConsole.state.busy`)
 	if strings.Contains(a.evalString(`document.getElementById('transcript').textContent`), "\n"+marker+"\n") {
 		t.Fatal("the marker arrived before the tab was closed; the replay is not tested")
@@ -150,8 +151,10 @@ func TestBrowserEndToEnd(t *testing.T) {
 	var frames framesLog
 	chromedp.ListenTarget(bt.ctx, frames.listen)
 	bt.navigate("/portal")
-	row := `document.querySelector('a[href="/console/` + id1 + `"]').closest('tr').querySelector('.state').textContent`
-	bt.reloadUntil("session 1 disconnected", `!!document.querySelector('a[href="/console/`+id1+`"]') && `+row+` === 'disconnected'`)
+	// Disconnected, and idle (since the input) for at least 1.5 s, so the
+	// marker, due 0.5 s after the input, was printed while away.
+	row := `document.querySelector('a[href="/console/` + id1 + `"]').closest('tr')`
+	bt.reloadUntil("session 1 disconnected", row+`.querySelector('.state').textContent === 'disconnected' && !/^[01]s$/.test(`+row+`.cells[5].textContent)`)
 	bt.shot("portal")
 	bt.click(`a[href="/console/` + id1 + `"]`)
 	bt.waitConsole("reconnected console")
@@ -197,6 +200,26 @@ func TestBrowserEndToEnd(t *testing.T) {
 	e.waitJS("signed out", `location.pathname === '/' && !!document.querySelector('form[action="/login"] #password')`)
 	e.navigate("/portal")
 	e.waitJS("portal redirects to sign-in", `location.pathname === '/' && !!document.querySelector('form[action="/login"] #password')`)
+
+	// 9. (authorization, part 2) A user no rule names, signed in after demo
+	// signed out: demo's sessions are not listed, the published tile is denied.
+	users, err := localusers.Open(filepath.Join(filepath.Dir(d.tokenFile), "users.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Add("alice", "alice-password-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	e.signIn("alice", "alice-password-1")
+	e.waitJS("alice's portal", `location.pathname === '/portal' && document.body.innerText.includes('Signed in as alice')`)
+	if txt := e.text("body"); !strings.Contains(txt, "No open sessions.") {
+		t.Errorf("alice's portal lists sessions:\n%s", txt)
+	}
+	e.click(`form.tile button[type="submit"]`)
+	e.waitJS("alice denied", `location.pathname === '/sessions' && !!document.querySelector('h1')`)
+	if h := e.text("h1"); h != "Access denied" {
+		t.Errorf("alice on the published tile: heading %q, want Access denied", h)
+	}
 }
 
 // browser is one Chromium; each tab shares its cookies.
@@ -286,6 +309,7 @@ func (tb *tab) reloadUntil(step, expr string) {
 		if time.Now().After(deadline) {
 			tb.t.Fatalf("%s: %s: not within %s\n%s", tb.name, step, browserWait, tb.dump())
 		}
+		time.Sleep(100 * time.Millisecond) // polling interval
 		tb.run(step, chromedp.Reload())
 	}
 }
