@@ -3,6 +3,7 @@ package winrstest_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -214,5 +215,34 @@ func TestBasicRefusedWhenUnencryptedRefused(t *testing.T) {
 	}
 	if _, err := c.RunWithContext(context.Background(), "cmd /c echo hi", &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 		t.Fatal("Basic over plain HTTP served with UnencryptedRefused")
+	}
+}
+
+// BenchmarkMasterzenRoundTrip is one RunWithContext (Create, Command,
+// Receive, Signal, Delete) per op over plain HTTP: Basic, NTLM without
+// sealing (AllowUnencrypted), and NTLM with message encryption (masterzen's
+// Encryption runs a fresh three-leg handshake before every Post).
+func BenchmarkMasterzenRoundTrip(b *testing.B) {
+	tests := []struct {
+		name  string
+		unenc winrstest.Unencrypted
+		tr    func() winrm.Transporter
+	}{
+		{"basic", winrstest.UnencryptedBasicOnly, func() winrm.Transporter { return winrm.NewClientWithDial(nil) }},
+		{"ntlm", winrstest.UnencryptedAllowed, ntlmTransport},
+		{"ntlm-sealed", winrstest.UnencryptedBasicOnly, encryptedTransport(b)},
+	}
+	for _, tt := range tests {
+		b.Run(tt.name, func(b *testing.B) {
+			s := newNTLMSim(b, false, tt.unenc)
+			c := masterzenWith(b, s, false, "alice", "S3cret!", tt.tr)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var out bytes.Buffer
+				if code, err := c.RunWithContext(context.Background(), "cmd /c echo hi", &out, io.Discard); err != nil || code != 0 || out.String() != "hi\r\n" {
+					b.Fatalf("%q %d %v", out.String(), code, err)
+				}
+			}
+		})
 	}
 }
