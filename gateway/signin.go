@@ -133,14 +133,21 @@ func (s *SignIn) render(w http.ResponseWriter, r *http.Request, code int, f Logi
 }
 
 // submitted are the non-secret values of a posted sign-in form, shown
-// again when it is refused (passwords never are).
+// again when it is refused (passwords never are); oversized values and
+// values with invalid characters are not echoed.
 func submitted(form url.Values, user string) LoginFields {
+	get := func(k string) string {
+		if v := form.Get(k); len(v) <= maxField && !invalidChars(v) {
+			return v
+		}
+		return ""
+	}
 	on := func(k string) bool { v := form.Get(k); return v == "1" || v == "on" || v == "true" }
 	f := LoginFields{
-		UserName: user, Target: form.Get(FieldPublished), ComputerName: form.Get(FieldComputer),
-		ConnectionURI: form.Get(FieldURI), AltUserName: form.Get(FieldAltUserName),
-		ConfigurationName: form.Get(FieldConfiguration), Authentication: form.Get(FieldAuthentication),
-		UseSSL: on(FieldUseSSL), Port: form.Get(FieldPort), ApplicationName: form.Get(FieldApplication),
+		UserName: user, Target: get(FieldPublished), ComputerName: get(FieldComputer),
+		ConnectionURI: get(FieldURI), AltUserName: get(FieldAltUserName),
+		ConfigurationName: get(FieldConfiguration), Authentication: get(FieldAuthentication),
+		UseSSL: on(FieldUseSSL), Port: get(FieldPort), ApplicationName: get(FieldApplication),
 		AllowRedirection: on(FieldRedirection),
 	}
 	// The URI field shows when a URI was typed, or when asked for and no

@@ -413,6 +413,7 @@ func TestSignInTargetFieldErrors(t *testing.T) {
 		{"unknown tile", url.Values{"target": {"9"}}, "target", "Unknown published computer.", `<option value="0">Pub tile</option>`},
 		{"tile and computer", url.Values{"target": {"0"}, "computer": {"srv1"}}, "target", "not both", `<option value="0" selected>`},
 		{"bad configuration", url.Values{"computer": {"srv1"}, "configuration": {"a/b"}}, "configuration", "Not a valid configuration name.", `value="a/b"`},
+		{"oversized computer not echoed", url.Values{"computer": {strings.Repeat("x", 5000)}}, "computer", "Too long.", `id="computer" name="computer" value=""`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
