@@ -105,30 +105,39 @@ func TestSimNTLMWrongPassword(t *testing.T) {
 	}
 }
 
-// BenchmarkSimRoundTripNTLMSealed is one command (input line -> prompt)
-// through the console against the simulator, sealed over plain HTTP.
-func BenchmarkSimRoundTripNTLMSealed(b *testing.B) {
-	_, _, cfg := simNTLMTarget(b)
-	rec := newRecorder()
-	c, err := Start(context.Background(), cfg, rec.emit)
-	if err != nil {
-		b.Fatal(err)
+// BenchmarkSimRoundTrip is one command (input line -> prompt) through the
+// console against the simulator: Basic over HTTPS, and negotiate over plain
+// HTTP (NTLM with message sealing).
+func BenchmarkSimRoundTrip(b *testing.B) {
+	_, basic := simTarget(b, "basic", true)
+	_, _, sealed := simNTLMTarget(b)
+	for _, tt := range []struct {
+		name string
+		cfg  Config
+	}{{"basic-https", basic}, {"ntlm-sealed-http", sealed}} {
+		b.Run(tt.name, func(b *testing.B) {
+			rec := newRecorder()
+			c, err := Start(context.Background(), tt.cfg, rec.emit)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			untilPromptB(rec)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := c.Send("Write-Output x"); err != nil {
+					b.Fatal(err)
+				}
+				untilPromptB(rec)
+			}
+		})
 	}
-	defer c.Close()
+}
+
+func untilPromptB(rec *recorder) {
 	for ev := range rec.ch {
 		if ev.Kind == Prompt {
-			break
-		}
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := c.Send("Write-Output x"); err != nil {
-			b.Fatal(err)
-		}
-		for ev := range rec.ch {
-			if ev.Kind == Prompt {
-				break
-			}
+			return
 		}
 	}
 }
