@@ -15,7 +15,7 @@ import (
 // newWinRMSimCmd is `psgate winrm-sim`: the WinRM simulator on a fixed
 // address, one log line per request, stopped by Ctrl+C (context cancel).
 func newWinRMSimCmd(e *env) *cobra.Command {
-	var listen, auth, path string
+	var listen, auth, path, unencrypted string
 	var users []string
 	var useTLS bool
 	c := &cobra.Command{
@@ -37,6 +37,11 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 					cfg.Auth = append(cfg.Auth, a)
 				}
 			}
+			u, err := parseUnencrypted(unencrypted)
+			if err != nil {
+				return err
+			}
+			cfg.Unencrypted = u
 			s, err := winrstest.NewUnstartedServer(cfg)
 			if err != nil {
 				return fmt.Errorf("winrm-sim: %w", err)
@@ -68,8 +73,23 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 	}
 	c.Flags().StringVar(&listen, "listen", "127.0.0.1:5985", "address to listen on")
 	c.Flags().StringArrayVar(&users, "user", nil, "NAME:PASSWORD (repeatable)")
-	c.Flags().StringVar(&auth, "auth", "basic", "authentication schemes (basic; negotiate not built yet)")
+	c.Flags().StringVar(&auth, "auth", "basic", "authentication schemes, comma-separated: basic, negotiate (NTLM; alias ntlm)")
+	c.Flags().StringVar(&unencrypted, "unencrypted", "basic-only",
+		"plain-HTTP bodies served unsealed (AllowUnencrypted): basic-only (NTLM must seal), allowed, refused")
 	c.Flags().BoolVar(&useTLS, "tls", false, "serve HTTPS with a generated self-signed certificate")
 	c.Flags().StringVar(&path, "path", "/wsman", "endpoint path")
 	return c
+}
+
+// parseUnencrypted maps --unencrypted to the simulator's policy.
+func parseUnencrypted(v string) (winrstest.Unencrypted, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "basic-only", "":
+		return winrstest.UnencryptedBasicOnly, nil
+	case "allowed":
+		return winrstest.UnencryptedAllowed, nil
+	case "refused":
+		return winrstest.UnencryptedRefused, nil
+	}
+	return 0, fmt.Errorf("winrm-sim: --unencrypted %q: want basic-only, allowed or refused", v)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	azntlm "github.com/Azure/go-ntlmssp"
 )
 
 func TestWinRMSimCommand(t *testing.T) {
@@ -21,7 +23,8 @@ func TestWinRMSimCommand(t *testing.T) {
 	var out, errb bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"winrm-sim", "--listen", addr, "--user", "alice:pw"}, strings.NewReader(""), &out, &errb)
+		done <- run(ctx, []string{"winrm-sim", "--listen", addr, "--user", "alice:pw", "--auth", "basic,negotiate",
+			"--unencrypted", "allowed"}, strings.NewReader(""), &out, &errb)
 	}()
 	var resp *http.Response
 	for i := 0; i < 100; i++ {
@@ -35,8 +38,24 @@ func TestWinRMSimCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(strings.Join(resp.Header.Values("WWW-Authenticate"), ","), `Basic realm="WSMAN"`) {
+	if resp.StatusCode != http.StatusUnauthorized || strings.Join(resp.Header.Values("WWW-Authenticate"), ",") != `Negotiate,Basic realm="WSMAN"` {
 		t.Fatalf("unauthenticated POST: %d %v", resp.StatusCode, resp.Header)
+	}
+	// An NTLM handshake (the Negotiator turns the Basic credentials into NTLM).
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/wsman", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(`WINSRV01\alice`, "pw")
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err = (&http.Client{Transport: azntlm.Negotiator{RoundTripper: tr}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("NTLM handshake: %d", resp.StatusCode)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -51,5 +70,17 @@ func TestWinRMSimBadUser(t *testing.T) {
 	err := run(context.Background(), []string{"winrm-sim", "--listen", "127.0.0.1:0", "--user", "nopass"}, strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil {
 		t.Fatal("--user without password accepted")
+	}
+}
+
+func TestWinRMSimBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--auth", "kerberos"},
+		{"--unencrypted", "sometimes"},
+	} {
+		argv := append([]string{"winrm-sim", "--listen", "127.0.0.1:0", "--user", "a:b"}, args...)
+		if err := run(context.Background(), argv, strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v accepted", args)
+		}
 	}
 }
