@@ -175,6 +175,7 @@ func TestSimFaultQuota(t *testing.T) {
 			if c != nil || !errors.Is(err, ErrQuotaExceeded) || !strings.Contains(err.Error(), tt.code) {
 				t.Fatalf("Start = %v; want ErrQuotaExceeded with fault %s", err, tt.code)
 			}
+			t.Logf("Start refused: %v", err)
 			if n := s.OpenShells(); n != tt.open {
 				t.Fatalf("%d shells open, want %d (the refused Start must delete its shell)", n, tt.open)
 			}
@@ -231,6 +232,7 @@ func TestSimFaultExpiredShell(t *testing.T) {
 			}
 		}
 		if sendErr != nil { // the Send itself met the deleted shell
+			t.Logf("send: %v", sendErr)
 			if !strings.Contains(sendErr.Error(), "2150858843") && !errors.Is(sendErr, ErrClosed) {
 				t.Fatalf("Send = %v", sendErr)
 			}
@@ -252,6 +254,7 @@ func checkExpired(t *testing.T, ev Event) {
 		!strings.Contains(ev.Err.Error(), "the shell was not found on the server") {
 		t.Fatalf("exit event %+v, want Exited with fault 2150858843 (shell not found)", ev)
 	}
+	t.Logf("session ended: %v", ev.Err)
 }
 
 // TestSimIdleTimeOutKeptAlive: an idle console is not an idle shell: the
