@@ -1,10 +1,11 @@
 // Package winrstest is a WinRM server simulator in the spirit of
 // net/http/httptest: it speaks the MS-WSMV cmd-shell subset (Create, Command,
-// Send, Receive, Signal, Delete) with Basic authentication over HTTP or HTTPS
-// and runs a small PowerShell-like remote process (winrstest/pwsh). Tests and
-// psgate demo use it.
+// Send, Receive, Signal, Delete) with Basic and Negotiate (server-side
+// NTLMv2, state bound to the TCP connection, NTLM message encryption) over
+// HTTP or HTTPS and runs a small PowerShell-like remote process
+// (winrstest/pwsh). Tests and psgate demo use it.
 //
-// Current state: Basic authentication only (NTLM is not built yet); replies keep the element shape of
+// Replies keep the element shape of
 // real Windows recordings (RelatesTo echoes the request MessageID, one
 // rsp:Stream per child write, End="true" streams with CommandState Done and
 // ExitCode, the exact TimedOut fault 2150858793 on OperationTimeout, faults
