@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,8 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 	var listen, auth, path, unencrypted string
 	var users []string
 	var useTLS bool
+	var idleTimeout time.Duration // fault injection and quotas (docs/winrm-simulator.md)
+	var maxOperations int
 	c := &cobra.Command{
 		Use:   "winrm-sim",
 		Short: "Run the WinRM (WS-Management cmd shell) simulator",
@@ -42,6 +45,10 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 				return err
 			}
 			cfg.Unencrypted = u
+			if idleTimeout < 0 || maxOperations < 0 {
+				return fmt.Errorf("winrm-sim: --idle-timeout %s, --max-operations %d: must not be negative", idleTimeout, maxOperations)
+			}
+			cfg.IdleTimeout, cfg.MaxOperationsPerUser = idleTimeout, maxOperations
 			s, err := winrstest.NewUnstartedServer(cfg)
 			if err != nil {
 				return fmt.Errorf("winrm-sim: %w", err)
@@ -78,6 +85,8 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 		"plain-HTTP bodies served unsealed (AllowUnencrypted): basic-only (NTLM must seal), allowed, refused")
 	c.Flags().BoolVar(&useTLS, "tls", false, "serve HTTPS with a generated self-signed certificate")
 	c.Flags().StringVar(&path, "path", "/wsman", "endpoint path")
+	c.Flags().DurationVar(&idleTimeout, "idle-timeout", 0, "delete shells idle this long (0: 7200s, Windows' default; a Create's IdleTimeOut wins)")
+	c.Flags().IntVar(&maxOperations, "max-operations", 0, "MaxConcurrentOperationsPerUser: shells + commands per user (0: 1500)")
 	return c
 }
 
