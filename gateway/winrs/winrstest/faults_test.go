@@ -277,8 +277,8 @@ func TestSlowOutputPieces(t *testing.T) {
 	if want := slowText + "\r\n"; string(out) != want {
 		t.Fatalf("output %q, want %q", out, want)
 	}
-	if min := len(slowText) / chunk; replies < min {
-		t.Fatalf("%d replies, want at least %d", replies, min)
+	if least := len(slowText) / chunk; replies < least {
+		t.Fatalf("%d replies, want at least %d", replies, least)
 	}
 	w.close()
 	s.Close()
@@ -299,8 +299,8 @@ func TestSlowOutputMasterzen(t *testing.T) {
 	if err != nil || code != 0 || out.String() != slowText+"\r\n" {
 		t.Fatalf("%q %q %d %v", out.String(), errb.String(), code, err)
 	}
-	if n, min := strings.Count(log.String(), "action=Receive status=200"), len(slowText)/3; n < min {
-		t.Fatalf("%d Receive replies, want at least %d", n, min)
+	if n, least := strings.Count(log.String(), "action=Receive status=200"), len(slowText)/3; n < least {
+		t.Fatalf("%d Receive replies, want at least %d", n, least)
 	}
 	s.Close()
 	done()

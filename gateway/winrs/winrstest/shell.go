@@ -95,25 +95,22 @@ func (c *command) pump(exited func()) {
 	c.mu.Unlock()
 }
 
-// take returns the pending output, or with max > 0 at most max bytes of
+// take returns the pending output, or with limit > 0 at most limit bytes of
 // the first pending chunk (Faults.SlowOutput); done only once all is taken.
-func (c *command) take(max int) (out []chunk, done bool, code int, ok bool) {
+func (c *command) take(limit int) (out []chunk, done bool, code int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.pending) == 0 && !c.done {
-		return nil, false, 0, false
-	}
 	out, c.pending = c.pending, nil
-	if max > 0 && len(out) > 0 {
+	if limit > 0 && len(out) > 0 {
 		first := out[0]
 		c.pending = out[1:]
-		if len(first.Data) > max {
-			c.pending = append([]chunk{{Stream: first.Stream, Data: first.Data[max:]}}, c.pending...)
-			first.Data = first.Data[:max]
+		if len(first.Data) > limit {
+			c.pending = append([]chunk{{Stream: first.Stream, Data: first.Data[limit:]}}, c.pending...)
+			first.Data = first.Data[:limit]
 		}
 		out = []chunk{first}
 	}
-	return out, c.done && len(c.pending) == 0, c.code, true
+	return out, c.done && len(c.pending) == 0, c.code
 }
 
 func (s *Server) fault(req *request, f wsmanFault, args ...any) (int, string) {
@@ -246,7 +243,7 @@ func (s *Server) receive(ctx context.Context, sh *shell, c *command, req *reques
 			continue
 		}
 		if ready {
-			out, done, code, _ := c.take(slow.ChunkBytes)
+			out, done, code := c.take(slow.ChunkBytes)
 			return http.StatusOK, envelope(nsShell+"/ReceiveResponse", req.MessageID, receiveBody(c.id, out, done, code))
 		}
 		select {
