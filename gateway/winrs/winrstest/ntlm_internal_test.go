@@ -2,8 +2,11 @@ package winrstest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,5 +174,56 @@ func TestUnsealRefuses(t *testing.T) {
 	}
 	if _, err := res.sec.unsealBody(body); !errors.Is(err, errSealed) {
 		t.Fatalf("replay: err = %v", err)
+	}
+}
+
+// TestNTLMScheme: "Authorization: NTLM <token>" works like Negotiate and the
+// challenge comes back under the same scheme; a SPNEGO token is refused.
+func TestNTLMScheme(t *testing.T) {
+	s, err := NewServer(Config{Users: map[string]string{"alice": "S3cret!"}, Auth: []string{"ntlm"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tr := &http.Transport{MaxConnsPerHost: 1}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	post := func(auth string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.URL(), nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	c, err := ntlmssp.NewClient(ntlmssp.SetUserInfo("alice", "S3cret!"), ntlmssp.SetVersion(ntlmssp.DefaultVersion()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1, _ := c.Authenticate(nil, nil)
+	r := post("NTLM " + base64.StdEncoding.EncodeToString(m1))
+	challenge, ok := strings.CutPrefix(r.Header.Get("WWW-Authenticate"), "NTLM ")
+	if r.StatusCode != http.StatusUnauthorized || !ok {
+		t.Fatalf("NEGOTIATE: %d %q", r.StatusCode, r.Header.Get("WWW-Authenticate"))
+	}
+	m2, err := base64.StdEncoding.DecodeString(challenge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m3, err := c.Authenticate(m2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := post("NTLM " + base64.StdEncoding.EncodeToString(m3)); r.StatusCode != http.StatusOK {
+		t.Fatalf("AUTHENTICATE: %d", r.StatusCode)
+	}
+	// SPNEGO NegTokenInit (ASN.1 application tag 0x60) is not built.
+	if r := post("Negotiate YIIBhgYGKwYBBQUCoIIBejCCAXagMDAuBgorBgEEAYI3AgIKBgkqhkiC9xIBAgIGCSqGSIb3EgECAgYKKwYBBAGCNwICHg=="); r.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("SPNEGO token: %d", r.StatusCode)
 	}
 }
