@@ -90,11 +90,10 @@ func BenchmarkRoundTrip(b *testing.B) {
 }
 
 // BenchmarkRoundTripNTLMSealed is the same round trip over plain HTTP with
-// NTLM message encryption (the default auth over HTTP).
+// NTLM message encryption (the default auth over HTTP), against the WinRM
+// simulator's NTLM server (sim_ntlm_test.go).
 func BenchmarkRoundTripNTLMSealed(b *testing.B) {
-	f := newFakeNTLMTarget(b)
-	cfg := f.config()
-	cfg.HTTPS, cfg.Auth = false, ""
+	_, _, cfg := simNTLMTarget(b)
 	rec := newRecorder()
 	c, err := Start(context.Background(), cfg, rec.emit)
 	if err != nil {
