@@ -154,6 +154,7 @@ func (s *Server) ntlmLeg(w http.ResponseWriter, r *http.Request, scheme, token s
 			break
 		}
 		drain(r)
+		w.Header().Del("Content-Type")
 		w.Header().Set("WWW-Authenticate", scheme+" "+base64.StdEncoding.EncodeToString(c.pending.msg))
 		w.WriteHeader(http.StatusUnauthorized)
 		return nil, false
