@@ -12,4 +12,9 @@
 // 2150858843 / 2150859173 / 2150858811 as Windows shapes them). The envelope
 // parser is namespace-aware, never prefix-bound. Commands run in the pwsh
 // process with the shell's WINRS_CODEPAGE (437 when absent, as Windows).
+//
+// Quotas and expiry are Windows': MaxShellsPerUser (2150859173),
+// MaxConcurrentOperationsPerUser (2150859174) and the shell IdleTimeOut
+// (then 2150858843). Faults injects latency, dropped connections, slow
+// output, quota faults, expired shells and wrong credentials.
 package winrstest
