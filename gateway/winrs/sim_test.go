@@ -3,6 +3,7 @@ package winrs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -164,5 +165,31 @@ func waitText(t *testing.T, rec *recorder, want string) {
 		case <-timeout:
 			t.Fatalf("output %q, want %q", got, want)
 		}
+	}
+}
+
+// TestSimFiveMegabytes: 5 MB of output through the simulator and the
+// backend arrives whole and in order (every numbered line once, LF made
+// CRLF for xterm.js), the marker is not shown, and the console goes on.
+func TestSimFiveMegabytes(t *testing.T) {
+	_, cfg := simTarget(t, "basic", true)
+	c, rec := startSim(t, cfg)
+	const n = 5 << 20
+	out, ev := run(t, c, rec, fmt.Sprintf("Get-Flood -Bytes %d", n))
+	if ev.Kind != Prompt || !ev.Success {
+		t.Fatalf("prompt after flood: %+v", ev)
+	}
+	got := strings.ReplaceAll(out[StreamStdout], "\r\n", "\n")
+	if len(got) != n {
+		t.Fatalf("flood: %d bytes after CRLF→LF, want %d", len(got), n)
+	}
+	lines := strings.Split(got, "\n")
+	for i, l := range lines[:len(lines)-1] {
+		if want := fmt.Sprintf("%08d ", i+1); !strings.HasPrefix(l, want) {
+			t.Fatalf("line %d = %.40q, want prefix %q", i+1, l, want)
+		}
+	}
+	if out, ev := run(t, c, rec, "Write-Output 'after'"); ev.Kind != Prompt || out[StreamStdout] != "after\r\n" {
+		t.Fatalf("after flood: %q %+v", out, ev)
 	}
 }
