@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -204,4 +205,53 @@ func TestExitDuringOpen(t *testing.T) {
 	if st := m.Stats(); st != (Stats{}) {
 		t.Errorf("Stats = %+v, want zero", st)
 	}
+}
+
+// TestShellFailureEndsSession: a shell that fails (target gone, shell
+// expired there) ends the session with reason error; the browser gets the
+// generic message, the audit event the detail. Also when it fails while
+// the session is still opening.
+func TestShellFailureEndsSession(t *testing.T) {
+	fail := errors.New("receiving output: http 500: wsman fault 2150858843: shell not found")
+	t.Run("attached", func(t *testing.T) {
+		audit := &auditLog{}
+		m := newTestManager(t, Config{Audit: audit.add})
+		var sh *fakeShell
+		s, err := m.Open(context.Background(), OpenRequest{User: "alice"}, opener(&sh))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &fakeClient{}
+		mustAttach(t, s, c)
+		sh.emit(Event{Kind: EventExited, Err: fail})
+		<-s.Done()
+		ev, _ := audit.find(AuditSessionEnd, s.ID())
+		if ev.Reason != ReasonError || ev.Detail != fail.Error() {
+			t.Errorf("770 = reason %q detail %q, want error / %q", ev.Reason, ev.Detail, fail)
+		}
+		var closed *Frame
+		for _, f := range c.take() {
+			if f.Type == FrameClosed {
+				closed = &f
+			}
+		}
+		if closed == nil || closed.Reason != ReasonError || strings.Contains(closed.Message, "2150858843") {
+			t.Errorf("closed frame = %+v, want reason error without the detail", closed)
+		}
+	})
+	t.Run("during open", func(t *testing.T) {
+		audit := &auditLog{}
+		m := newTestManager(t, Config{Audit: audit.add})
+		s, err := m.Open(context.Background(), OpenRequest{User: "alice"}, func(_ context.Context, emit func(Event)) (Shell, error) {
+			emit(Event{Kind: EventExited, Err: fail})
+			return &fakeShell{}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-s.Done()
+		if ev, _ := audit.find(AuditSessionEnd, s.ID()); ev.Reason != ReasonError || ev.Detail != fail.Error() {
+			t.Errorf("770 = reason %q detail %q, want error / %q", ev.Reason, ev.Detail, fail)
+		}
+	})
 }

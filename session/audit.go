@@ -22,5 +22,6 @@ type AuditEvent struct {
 	ClientAddr    string
 	Node          string
 	Reason        Reason // 770 only
+	Detail        string // 770 only: the error behind ReasonError, for the audit log
 	Max           int    // 260 only: the cap
 }

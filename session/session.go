@@ -17,7 +17,8 @@ type Session struct {
 
 	mu           sync.Mutex
 	shell        Shell
-	exited       bool // the shell exited before Open finished
+	exited       bool  // the shell exited before Open finished
+	exitErr      error // why it failed, when it did (Event.Err)
 	clients      []*attachment
 	buf          outputBuffer
 	prompt       string
@@ -51,11 +52,11 @@ func (s *Session) start(shell Shell) {
 		return
 	}
 	s.shell = shell
-	exited := s.exited
+	exited, exitErr := s.exited, s.exitErr
 	s.scheduleIdleLocked(s.m.cfg.Clock.Now())
 	s.mu.Unlock()
 	if exited {
-		go s.end(context.Background(), ReasonShellExited, false)
+		go s.end(context.Background(), exitReason(exitErr), false)
 	}
 }
 
@@ -107,12 +108,13 @@ func (s *Session) emit(ev Event) {
 		}
 		s.deliverLocked(Frame{Type: FramePrompt, Prompt: ev.Prompt, Success: ev.Success})
 	case EventExited:
+		s.exitErr = ev.Err
 		if s.shell == nil {
 			s.exited = true
 			return
 		}
 		// Not here: closing the shell from its own callback could deadlock.
-		go s.end(context.Background(), ReasonShellExited, false)
+		go s.end(context.Background(), exitReason(ev.Err), false)
 	}
 }
 
@@ -235,7 +237,7 @@ func (s *Session) end(ctx context.Context, reason Reason, graceful bool) bool {
 		close(p.done) // not acked: the waiter reports no active socket
 		delete(s.acks, id)
 	}
-	shell, busy := s.shell, s.busy
+	shell, busy, exitErr := s.shell, s.busy, s.exitErr
 	s.mu.Unlock()
 	defer close(s.done)
 	if shell != nil {
@@ -252,7 +254,20 @@ func (s *Session) end(ctx context.Context, reason Reason, graceful bool) bool {
 	}
 	s.m.remove(s.info.ID)
 	s.m.release(s.info.ID)
-	s.m.audit(AuditEvent{Event: AuditSessionEnd, Reason: reason}, s.info)
+	ev := AuditEvent{Event: AuditSessionEnd, Reason: reason}
+	if reason == ReasonError && exitErr != nil {
+		ev.Detail = exitErr.Error()
+		s.m.log.Warn("session failed", "session", s.info.Name, "user", s.info.User, "err", exitErr)
+	}
+	s.m.audit(ev, s.info)
 	s.m.log.Info("session ended", "session", s.info.Name, "user", s.info.User, "reason", string(reason))
 	return true
+}
+
+// exitReason is the end reason of a shell that exited (err nil) or failed.
+func exitReason(err error) Reason {
+	if err != nil {
+		return ReasonError
+	}
+	return ReasonShellExited
 }

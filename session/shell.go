@@ -55,6 +55,10 @@ type Event struct {
 	Success bool
 	// ExitCode is the shell's exit code (EventExited).
 	ExitCode int
+	// Err, with EventExited, says the shell failed rather than exited:
+	// the target went away, the shell expired there. The session ends
+	// with ReasonError and the audit event carries the detail.
+	Err error
 }
 
 // Opener opens the remote shell of a new session. The session layer calls it

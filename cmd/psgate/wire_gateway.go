@@ -125,6 +125,9 @@ func sessionAudit(a *gateway.AuditLog, logger *slog.Logger) func(session.AuditEv
 		if e.Max > 0 {
 			rec.Detail = "max " + strconv.Itoa(e.Max)
 		}
+		if e.Detail != "" {
+			rec.Detail = e.Detail
+		}
 		if err := a.Write(rec); err != nil {
 			logger.Error("audit", "event", e.Event, "err", err)
 		}

@@ -88,7 +88,7 @@ func toSessionEvent(e winrs.Event) session.Event {
 	case winrs.Prompt:
 		return session.Event{Kind: session.EventPrompt, Prompt: "PS " + e.Location + "> ", Success: e.Success}
 	case winrs.Exited:
-		return session.Event{Kind: session.EventExited, ExitCode: e.ExitCode}
+		return session.Event{Kind: session.EventExited, ExitCode: e.ExitCode, Err: e.Err}
 	default:
 		return session.Event{Kind: session.EventOutput, Stream: e.Stream, Text: e.Text}
 	}
