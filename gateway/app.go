@@ -76,6 +76,9 @@ func NewApp(c AppConfig) (*App, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &App{cfg: c}
+	if c.Connect.ListSessions == nil {
+		c.Connect.ListSessions = a.sessionRows
+	}
 	cc := c.Console
 	cc.Sessions = c.Sessions
 	cc.User = func(r *http.Request) (string, bool) {
@@ -131,22 +134,25 @@ func (a *App) portal(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	ctx := r.Context()
-	page := PortalPage{User: user, Published: a.cfg.Connect.Published, AllowFreeTarget: a.cfg.Connect.AllowFreeTarget,
-		CSRF: a.cfg.SignIn.CSRF.Token(ctx), Defaults: a.cfg.SignIn.Defaults}
+	c := a.cfg.Connect
+	a.render(w, r, http.StatusOK, PagePortal, c.portalPage(r.Context(), user, c.blankFields(), nil))
+}
+
+// sessionRows lists the user's sessions for the portal.
+func (a *App) sessionRows(ctx context.Context, user string) ([]SessionRow, error) {
 	infos, err := a.cfg.Sessions.List(ctx, session.Filter{User: user})
 	if err != nil {
-		a.cfg.Logger.Error("list sessions", "user", user, "err", err)
-		page.Notice = "Your sessions could not be listed."
+		return nil, fmt.Errorf("list sessions of %q: %w", user, err)
 	}
 	now := time.Now()
+	rows := make([]SessionRow, 0, len(infos))
 	for _, in := range infos {
-		page.Sessions = append(page.Sessions, SessionRow{
+		rows = append(rows, SessionRow{
 			ID: in.ID, Name: in.Name, Target: in.Target, ConfigurationName: in.Configuration, State: string(in.State),
 			Started: in.Created.Local().Format("2006-01-02 15:04"), Idle: now.Sub(in.LastActivity).Round(time.Second).String(),
 		})
 	}
-	a.render(w, r, http.StatusOK, PagePortal, page)
+	return rows, nil
 }
 
 func (a *App) consolePage(w http.ResponseWriter, r *http.Request) {

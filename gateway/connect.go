@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Authorizer decides whether user may connect to target with configuration
@@ -41,7 +43,10 @@ type Connect struct {
 	PublishedTargets []Target
 	// Identity looks up the signed-in user's identity (groups) by name.
 	Identity func(ctx context.Context, user string) (Identity, bool)
-	Logger   *slog.Logger
+	// ListSessions lists the user's sessions on the portal (NewApp sets it
+	// when nil); nil lists none.
+	ListSessions func(ctx context.Context, user string) ([]SessionRow, error)
+	Logger       *slog.Logger
 }
 
 // Post handles the new-session form.
@@ -54,24 +59,13 @@ func (c *Connect) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		c.fieldErrors(w, r, map[string]string{"": "The form could not be read."})
+		c.refuse(w, r, c.blankFields(), map[string]string{"": "The form could not be read."})
 		return
 	}
-	var target Target
-	if v := r.PostForm.Get(FieldPublished); v != "" {
-		i, err := strconv.Atoi(v)
-		if err != nil || i < 0 || i >= len(c.PublishedTargets) {
-			c.fieldErrors(w, r, map[string]string{FieldPublished: "Unknown published computer."})
-			return
-		}
-		target = c.PublishedTargets[i]
-	} else {
-		t, errs := ParseTarget(r.PostForm, c.Defaults, c.AllowFreeTarget)
-		if errs != nil {
-			c.fieldErrors(w, r, errs)
-			return
-		}
-		target = t
+	target, errs := c.parse(r.PostForm)
+	if errs != nil {
+		c.refuse(w, r, submitted(r.PostForm, ""), errs)
+		return
 	}
 	ci := Client(ctx)
 	rec := AuditRecord{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF, Target: target.Display(), Configuration: target.Configuration}
@@ -104,6 +98,71 @@ func (c *Connect) Post(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/console/"+sid, http.StatusSeeOther)
 }
 
+// parse resolves the target a form names. A published tile (field
+// "target") keeps the admin's computer, port, SSL, configuration and other
+// settings; only the destination user name and password come from the
+// form (PSWA allows them with any target), and the typed computer and URI
+// must be empty. Without a tile the form is a typed target (ParseTarget).
+// errs maps a field name to its message, or is nil.
+func (c *Connect) parse(form url.Values) (Target, map[string]string) {
+	pub := form.Get(FieldPublished)
+	typed := strings.TrimSpace(form.Get(FieldComputer)) != "" || strings.TrimSpace(form.Get(FieldURI)) != ""
+	if pub == "" {
+		if !c.AllowFreeTarget {
+			// The computer and URI fields are not on the page: the message
+			// goes to the tile selector, or to the page when there is none.
+			return Target{}, map[string]string{c.pickField(): "Pick a published computer."}
+		}
+		return ParseTarget(form, c.Defaults, true)
+	}
+	i, err := strconv.Atoi(pub)
+	if err != nil || i < 0 || i >= len(c.PublishedTargets) {
+		return Target{}, map[string]string{FieldPublished: "Unknown published computer."}
+	}
+	if typed {
+		return Target{}, map[string]string{FieldPublished: "Pick a published computer or type one, not both."}
+	}
+	t := c.PublishedTargets[i]
+	errs := map[string]string{}
+	t.AltUser, t.AltPassword = altCredentials(form, errs)
+	if len(errs) > 0 {
+		return t, errs
+	}
+	return t, nil
+}
+
+// pickField is where "pick a published computer" shows: the tile selector
+// when there are tiles, else the page.
+func (c *Connect) pickField() string {
+	if len(c.Published) > 0 {
+		return FieldPublished
+	}
+	return ""
+}
+
+// blankFields are the new-session form's values before anything is typed:
+// the selections default to the configured ones.
+func (c *Connect) blankFields() LoginFields {
+	d := c.SignIn.defaultFields()
+	return LoginFields{Authentication: d.Authentication, UseSSL: d.UseSSL, AllowRedirection: d.AllowRedirection}
+}
+
+// portalPage is the portal of user with the new-session form holding f and
+// its field-level errors errs (nil on a plain GET /portal).
+func (c *Connect) portalPage(ctx context.Context, user string, f LoginFields, errs map[string]string) PortalPage {
+	page := PortalPage{User: user, Published: c.Published, AllowFreeTarget: c.AllowFreeTarget,
+		Fields: f, Defaults: c.SignIn.defaultFields(), Errors: errs, CSRF: c.SignIn.CSRF.Token(ctx)}
+	if c.ListSessions != nil {
+		rows, err := c.ListSessions(ctx, user)
+		if err != nil {
+			c.Logger.Error("list sessions", "user", user, "err", err)
+			page.Notice = "Your sessions could not be listed."
+		}
+		page.Sessions = rows
+	}
+	return page
+}
+
 func (c *Connect) denied(w http.ResponseWriter, r *http.Request, msg string) {
 	c.SignIn.delay(r.Context())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -113,12 +172,13 @@ func (c *Connect) denied(w http.ResponseWriter, r *http.Request, msg string) {
 	}
 }
 
-func (c *Connect) fieldErrors(w http.ResponseWriter, r *http.Request, errs map[string]string) {
-	page := PortalPage{User: c.SignIn.User(r.Context()), Published: c.Published, AllowFreeTarget: c.AllowFreeTarget,
-		Errors: errs, CSRF: c.SignIn.CSRF.Token(r.Context())}
+// refuse shows the portal again (400) with the submitted non-secret values
+// and each message next to its field.
+func (c *Connect) refuse(w http.ResponseWriter, r *http.Request, f LoginFields, errs map[string]string) {
+	page := c.portalPage(r.Context(), c.SignIn.User(r.Context()), f, errs)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusBadRequest)
 	if err := c.SignIn.Pages.Render(w, PagePortal, page); err != nil {
-		c.Logger.Error("render portal page", "err", err)
+		c.Logger.Error("render portal page", "request_id", RequestID(r.Context()), "err", err)
 	}
 }

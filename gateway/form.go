@@ -200,19 +200,33 @@ func ParseTarget(form url.Values, d FormDefaults, freeTarget bool) (Target, map[
 		}
 		t.Port = p
 	}
-	t.AltUser = get(FieldAltUserName)
-	t.AltPassword = form.Get(FieldAltPassword)
-	if len(t.AltPassword) > maxField || invalidChars(t.AltPassword) {
-		errs[FieldAltPassword] = "Invalid characters."
-		t.AltPassword = ""
-	}
-	if t.AltUser != "" && !validUser(t.AltUser) {
-		errs[FieldAltUserName] = "Not a valid user name."
-	}
+	t.AltUser, t.AltPassword = altCredentials(form, errs)
 	if len(errs) == 0 {
 		return t, nil
 	}
 	return t, errs
+}
+
+// altCredentials reads the destination (alternate) user name and password,
+// which any target may take (PSWA); field errors go into errs.
+func altCredentials(form url.Values, errs map[string]string) (user, password string) {
+	user = form.Get(FieldAltUserName)
+	switch {
+	case len(user) > maxField:
+		errs[FieldAltUserName], user = "Too long.", ""
+	case invalidChars(user):
+		errs[FieldAltUserName], user = "Invalid characters.", ""
+	default:
+		user = strings.TrimSpace(user)
+		if user != "" && !validUser(user) {
+			errs[FieldAltUserName] = "Not a valid user name."
+		}
+	}
+	password = form.Get(FieldAltPassword)
+	if len(password) > maxField || invalidChars(password) {
+		errs[FieldAltPassword], password = "Invalid characters.", ""
+	}
+	return user, password
 }
 
 // validURIPort accepts an absent port or one from 1 to 65535.

@@ -66,15 +66,25 @@ type SessionRow struct {
 	Idle              string
 }
 
-// PortalPage is the data of the portal (after sign-in).
+// PortalPage is the data of the portal (after sign-in). Its new-session
+// form has the target fields of the sign-in page (the same names as
+// LoginPage, so both pages share one template) plus a tile selector.
 type PortalPage struct {
-	User            string
-	Sessions        []SessionRow
-	Published       []PublishedTarget
+	User      string
+	Sessions  []SessionRow
+	Published []PublishedTarget
+	// AllowFreeTarget false hides the computer name / URI fields and all
+	// optional settings but the destination credentials.
 	AllowFreeTarget bool
-	Defaults        LoginFields
-	Errors          map[string]string
-	CSRF            string
+	// Fields are the values of the new-session form (re-filled, passwords
+	// never, when POST /sessions refuses it).
+	Fields LoginFields
+	// Defaults are the configured defaults shown as placeholders.
+	Defaults LoginFields
+	// Errors maps a field name to its field-level message; the key ""
+	// holds a page message.
+	Errors map[string]string
+	CSRF   string
 	// Notice is a one-line message (e.g. "Session limit reached").
 	Notice string
 }

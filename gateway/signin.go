@@ -174,15 +174,8 @@ func (s *SignIn) checkTarget(form url.Values) (named bool, errs map[string]strin
 			return true, map[string]string{FieldPublished: "Pick a published computer."}
 		}
 		return true, map[string]string{"": "Pick a published computer on the portal after signing in."}
-	case pub != "" && typed:
-		return true, map[string]string{FieldPublished: "Pick a published computer or type one, not both."}
-	case pub != "":
-		if i, err := strconv.Atoi(pub); err != nil || i < 0 || i >= len(c.PublishedTargets) {
-			return true, map[string]string{FieldPublished: "Unknown published computer."}
-		}
-		return true, nil
 	}
-	_, errs = ParseTarget(form, c.Defaults, c.AllowFreeTarget)
+	_, errs = c.parse(form)
 	return true, errs
 }
 

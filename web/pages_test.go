@@ -56,3 +56,80 @@ func TestStaticCache(t *testing.T) {
 		t.Fatalf("GET /static/app.css = %d, Cache-Control %q", rec.Code, rec.Header().Get("Cache-Control"))
 	}
 }
+
+// newSessionForm is the portal's new-session form (the tiles are forms too).
+func newSessionForm(t *testing.T, page string) string {
+	t.Helper()
+	i := strings.Index(page, `<form method="post" action="/sessions" autocomplete="off">`)
+	if i < 0 {
+		t.Fatalf("no new-session form:\n%s", page)
+	}
+	return page[i : i+strings.Index(page[i:], "</form>")]
+}
+
+func TestRenderPortalNewSessionForm(t *testing.T) {
+	r, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := gateway.LoginFields{ConfigurationName: "Demo.Conf", ApplicationName: "WSMAN", Port: "5985", SSLPort: "5986"}
+	published := []gateway.PublishedTarget{{ID: "0", Name: "WINSRV01"}}
+	render := func(p gateway.PortalPage) string {
+		t.Helper()
+		var b strings.Builder
+		if err := r.Render(&b, gateway.PagePortal, p); err != nil {
+			t.Fatal(err)
+		}
+		if out := b.String(); strings.Contains(out, "<style") || strings.Contains(out, " style=") || strings.Contains(out, "<script>") {
+			t.Error("portal has inline style or script")
+		}
+		return newSessionForm(t, b.String())
+	}
+
+	form := render(gateway.PortalPage{User: "demo", CSRF: "tok", AllowFreeTarget: true, Published: published, Defaults: defaults,
+		Fields: gateway.LoginFields{Authentication: "negotiate", UseSSL: true}})
+	for _, name := range []string{"csrf", "target", "use_uri", "computer", "uri", "alt_username", "alt_password", "configuration",
+		"authentication", "use_ssl", "port", "application", "allow_redirection"} {
+		if !strings.Contains(form, ` name="`+name+`"`) {
+			t.Errorf("new-session form has no field named %q", name)
+		}
+	}
+	for _, want := range []string{`<summary>Optional connection settings</summary>`, `placeholder="Demo.Conf"`,
+		`placeholder="5985 (5986 with SSL)"`, `<option value="negotiate" selected>`, `<option value="1" selected>Yes</option>`,
+		`<option value="">— the computer below —</option>`, `<option value="0">WINSRV01</option>`, `<details>`} {
+		if !strings.Contains(form, want) {
+			t.Errorf("new-session form lacks %s", want)
+		}
+	}
+
+	// allow_free_target false: a tile with destination credentials only.
+	form = render(gateway.PortalPage{User: "demo", CSRF: "tok", Published: published, Defaults: defaults,
+		Errors: map[string]string{"alt_username": "Not a valid user name."}})
+	for _, name := range []string{"target", "alt_username", "alt_password"} {
+		if !strings.Contains(form, ` name="`+name+`"`) {
+			t.Errorf("allow_free_target false: no field named %q", name)
+		}
+	}
+	for _, name := range []string{"use_uri", "computer", "uri", "configuration", "authentication", "use_ssl", "port", "application", "allow_redirection"} {
+		if strings.Contains(form, ` name="`+name+`"`) {
+			t.Errorf("allow_free_target false renders the %q field", name)
+		}
+	}
+	for _, want := range []string{`<details open>`, `aria-describedby="alt_username-error"`,
+		`<span class="field-error" id="alt_username-error">Not a valid user name.</span>`} {
+		if !strings.Contains(form, want) {
+			t.Errorf("allow_free_target false: form lacks %s", want)
+		}
+	}
+	if strings.Contains(form, `<option value="">`) {
+		t.Error("allow_free_target false offers an empty tile choice")
+	}
+
+	var b strings.Builder
+	if err := r.Render(&b, gateway.PagePortal, gateway.PortalPage{User: "demo", CSRF: "tok"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), `action="/sessions"`) {
+		t.Error("a portal with neither free targets nor tiles has a new-session form")
+	}
+}

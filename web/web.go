@@ -13,7 +13,9 @@ import (
 //go:embed templates static
 var files embed.FS
 
-// Pages are the page templates; each is parsed together with layout.html.
+// Pages are the page templates; each is parsed together with layout.html
+// and the shared partials (targetfields.html: the target fields of the
+// sign-in and new-session forms).
 var pages = []string{"login", "portal", "denied", "error", "console"}
 
 // Renderer renders the gateway pages by name (gateway.PageLogin, …).
@@ -25,7 +27,7 @@ type Renderer struct {
 func NewRenderer() (*Renderer, error) {
 	r := &Renderer{t: map[string]*template.Template{}}
 	for _, p := range pages {
-		t, err := template.New("layout.html").ParseFS(files, "templates/layout.html", "templates/"+p+".html")
+		t, err := template.New("layout.html").ParseFS(files, "templates/layout.html", "templates/targetfields.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse template %q: %w", p, err)
 		}
