@@ -81,15 +81,13 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	a.shot("login")
 	a.signIn("demo", "wrong-password")
-	a.waitJS("access denied", `location.pathname === '/login' && document.querySelector('.banner-error') !== null`)
+	a.waitJS("access denied", `document.readyState === 'complete' && location.pathname === '/login' && document.querySelector('.banner-error') !== null`)
 	if txt := a.text(".banner-error"); txt != "Access denied" {
 		t.Errorf("wrong password: banner %q, want Access denied", txt)
 	}
-	if f := a.evalString(`document.activeElement.id`); f != "password" {
-		t.Errorf("after a wrong password: focus on %q, want password", f)
-	}
+	a.waitJS("focus on the password after a failure", `document.readyState === 'complete' && document.activeElement.id === 'password'`)
 	a.signIn("demo", password)
-	a.waitJS("portal", `location.pathname === '/portal' && document.body.innerText.includes('WINSRV01 (simulator)')`)
+	a.waitJS("portal", `location.pathname === '/portal' && document.readyState === 'complete' && document.body.innerText.includes('WINSRV01 (simulator)')`)
 	if txt := a.text("body"); !strings.Contains(txt, "Signed in as demo") || !strings.Contains(txt, "No open sessions.") {
 		t.Errorf("portal after sign-in:\n%s", txt)
 	}
@@ -100,7 +98,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// 2. A computer no rule allows: the generic denied page.
 	a.fill("#computer", "FORBIDDEN01")
 	a.click(`form[action="/sessions"][autocomplete="off"] button[type="submit"]`)
-	a.waitJS("denied page", `location.pathname === '/sessions' && !!document.querySelector('h1')`)
+	a.waitJS("denied page", `document.readyState === 'complete' && location.pathname === '/sessions' && !!document.querySelector('h1')`)
 	if h := a.text("h1"); h != "Access denied" {
 		t.Errorf("typed computer FORBIDDEN01: heading %q, want Access denied", h)
 	}
@@ -109,7 +107,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	a.shot("denied")
 	a.click(`a[href="/portal"]`)
-	a.waitJS("back to the portal", `location.pathname === '/portal'`)
+	a.waitJS("back to the portal", `document.readyState === 'complete' && location.pathname === '/portal'`)
 
 	// 3. A console on the published simulator: a command and its output.
 	a.click(`form.tile button[type="submit"]`)
@@ -174,7 +172,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Errorf("portal lists %s sessions, want %d", n, browserCap)
 	}
 	e.click(`form.tile button[type="submit"]`)
-	e.waitJS("cap page", `location.pathname === '/sessions' && !!document.querySelector('h1')`)
+	e.waitJS("cap page", `document.readyState === 'complete' && location.pathname === '/sessions' && !!document.querySelector('h1')`)
 	if h := e.text("h1"); h != "Session limit reached: end one of your sessions first." {
 		t.Errorf("4th session: heading %q, want the cap message", h)
 	}
@@ -197,9 +195,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// 8. Sign out: back at the sign-in form; the portal now redirects there.
 	e.navigate("/portal")
 	e.click(`form[action="/logout"] button[type="submit"]`)
-	e.waitJS("signed out", `location.pathname === '/' && !!document.querySelector('form[action="/login"] #password')`)
+	e.waitJS("signed out", `document.readyState === 'complete' && location.pathname === '/' && !!document.querySelector('form[action="/login"] #password')`)
 	e.navigate("/portal")
-	e.waitJS("portal redirects to sign-in", `location.pathname === '/' && !!document.querySelector('form[action="/login"] #password')`)
+	e.waitJS("portal redirects to sign-in", `document.readyState === 'complete' && location.pathname === '/' && !!document.querySelector('form[action="/login"] #password')`)
 
 	// 9. (authorization, part 2) A user no rule names, signed in after demo
 	// signed out: demo's sessions are not listed, the published tile is denied.
@@ -211,12 +209,12 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.signIn("alice", "alice-password-1")
-	e.waitJS("alice's portal", `location.pathname === '/portal' && document.body.innerText.includes('Signed in as alice')`)
+	e.waitJS("alice's portal", `document.readyState === 'complete' && location.pathname === '/portal' && document.body.innerText.includes('Signed in as alice')`)
 	if txt := e.text("body"); !strings.Contains(txt, "No open sessions.") {
 		t.Errorf("alice's portal lists sessions:\n%s", txt)
 	}
 	e.click(`form.tile button[type="submit"]`)
-	e.waitJS("alice denied", `location.pathname === '/sessions' && !!document.querySelector('h1')`)
+	e.waitJS("alice denied", `document.readyState === 'complete' && location.pathname === '/sessions' && !!document.querySelector('h1')`)
 	if h := e.text("h1"); h != "Access denied" {
 		t.Errorf("alice on the published tile: heading %q, want Access denied", h)
 	}
@@ -356,7 +354,7 @@ func (tb *tab) openTile(step string) {
 // waitConsole waits for a console page with its prompt shown.
 func (tb *tab) waitConsole(step string) {
 	tb.t.Helper()
-	tb.waitJS(step, `location.pathname.startsWith('/console/') && window.psgateConsole && psgateConsole.state.connected && psgateConsole.state.editing`)
+	tb.waitJS(step, `document.readyState === 'complete' && location.pathname.startsWith('/console/') && window.psgateConsole && psgateConsole.state.connected && psgateConsole.state.editing`)
 }
 
 func (tb *tab) waitIdle(step string) {
