@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -89,14 +90,27 @@ func (c *conn) shutdown(code int, text string) {
 	})
 }
 
-// run serves the socket until either side ends it, then detaches.
-func (c *conn) run(ctx context.Context, ws *websocket.Conn, s *session.Session, detach func()) {
+// run serves the socket until either side ends it, then detaches. Its
+// context (which bounds a Ctrl+C in flight) ends with the reader.
+func (c *conn) run(ws *websocket.Conn, s *session.Session, detach func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		c.write(ws)
 	}()
-	c.read(ctx, ws, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	func() {
+		// The reader runs outside net/http's handler (ServeHTTP returned
+		// after the upgrade): a panic here is logged and ends this socket
+		// only, which is still detached below.
+		defer func() {
+			if v := recover(); v != nil {
+				c.cfg.Logger.Error("console reader panic", "session", s.ID(), "panic", v, "stack", string(debug.Stack()))
+			}
+		}()
+		c.read(ctx, ws, s)
+	}()
+	cancel()
 	detach()
 	c.shutdown(websocket.CloseNormalClosure, "")
 	<-done

@@ -7,10 +7,17 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/psgate/psgate/session"
+)
+
+// Buffer sizes of a socket (see NewHandler).
+const (
+	readBufferSize  = 1024
+	writeBufferSize = 4096
 )
 
 // handler upgrades authorized requests and runs one conn per socket.
@@ -31,8 +38,16 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	}
 	h := &handler{cfg: cfg}
 	h.upgrader = websocket.Upgrader{
-		ReadBufferSize:  4096,
-		WriteBufferSize: 4096,
+		// Memory of an idle socket (docs/PERFORMANCE.md "Gateway"): the
+		// socket gets a small reader of its own rather than reusing net/http's
+		// 4 KiB one (which would keep the finished HTTP request reachable for
+		// the life of the socket; see ServeHTTP) — browser frames are
+		// keystrokes, and a larger frame is read past the buffer straight into
+		// the message. Write buffers come from a pool shared by all sockets and
+		// go back after each message, so an idle socket holds none.
+		ReadBufferSize:  readBufferSize,
+		WriteBufferSize: writeBufferSize,
+		WriteBufferPool: &sync.Pool{},
 		Subprotocols:    []string{Subprotocol},
 		// The origin is checked in ServeHTTP, before the session is touched.
 		CheckOrigin: func(*http.Request) bool { return true },
@@ -95,8 +110,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.cfg.Logger.Debug("console attached", "session", id, "user", user, "remote", r.RemoteAddr)
-	c.run(r.Context(), ws, s, detach)
-	h.cfg.Logger.Debug("console detached", "session", id, "user", user)
+	// The socket outlives this handler: returning lets net/http drop the
+	// hijacked connection's buffers, the request, its headers and contexts
+	// (~10 KB per socket) instead of keeping them for the whole console.
+	go func() {
+		c.run(ws, s, detach)
+		h.cfg.Logger.Debug("console detached", "session", id, "user", user)
+	}()
 }
 
 // errNotAuthorized marks a refusal by Config.Authorize.
