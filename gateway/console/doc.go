@@ -3,8 +3,9 @@
 //
 // Each connection has one reader goroutine (started by the HTTP handler,
 // which returns after the upgrade) and one writer goroutine, which is the
-// only goroutine writing data frames to the socket; it also sends the pings. session.Client.Deliver only queues frames into a
-// bounded per-connection queue: a client that cannot keep up is closed (1013)
-// instead of blocking the session manager. Closing the socket detaches the
-// client; the session stays, disconnected, and a new socket reconnects.
+// only goroutine writing data frames to the socket; it also sends the pings.
+// session.Client.Deliver only queues frames into a bounded per-connection
+// queue: a client that cannot keep up is closed (1013) instead of blocking
+// the session manager. Closing the socket detaches the client; the session
+// stays, disconnected, and a new socket reconnects.
 package console
