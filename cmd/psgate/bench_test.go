@@ -2,18 +2,25 @@ package main
 
 // Gateway benchmarks behind docs/PERFORMANCE.md "Gateway":
 //
-//	go test -run '^$' -bench 'SignIn|ConsoleSessionMemory' -benchtime=3s ./cmd/psgate/
+//	go test -run '^$' -bench 'SignIn|KeystrokeRoundTrip' -benchtime=3s -count=3 ./cmd/psgate/
+//	go test -run '^$' -bench ConsoleSessionMemory -benchtime=1x -count=3 ./cmd/psgate/
 //
 // BenchmarkSignIn drives POST /login of the production handler (buildApp,
 // as psgate serve and psgate demo build it) over TLS with a real CSRF token;
 // BenchmarkConsoleSessionMemory opens console sessions through the same
 // handler to the WinRM simulator, which runs in a child process (psgate
-// winrm-sim) so the heap measured is the gateway's only.
+// winrm-sim) so the heap measured is the gateway's only; with
+// PSGATE_BENCH_HEAPPROFILE=DIR it also writes heap profiles (every
+// allocation sampled) of the baseline and of the opened, connected and
+// disconnected sessions into DIR, for `go tool pprof -base`.
+// BenchmarkKeystrokeRoundTrip times a command line typed in the browser
+// through the gateway against the WinRS backend used directly.
 
 import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +33,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -282,7 +291,7 @@ func helperSim() {
 		sc := bufio.NewScanner(os.Stdin)
 		for sc.Scan() {
 			if sc.Text() == "mem" {
-				heap, g := heapNow()
+				heap, _, g := heapNow()
 				fmt.Fprintf(out, "mem %d %d\n", heap, g)
 			}
 		}
@@ -385,13 +394,14 @@ func (c *child) line(tb testing.TB) string {
 	return c.out.Text()
 }
 
-// heapNow is the live heap after a collection, and the goroutine count.
-func heapNow() (heap uint64, goroutines int) {
+// heapNow is the live heap after a collection, the goroutine stacks and
+// the goroutine count.
+func heapNow() (heap, stack uint64, goroutines int) {
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc, runtime.NumGoroutine()
+	return ms.HeapAlloc, ms.StackInuse, runtime.NumGoroutine()
 }
 
 // waitStats waits until the manager counts want (the websocket attach and
@@ -411,6 +421,12 @@ func waitStats(tb testing.TB, mgr *session.Manager, want session.Stats) {
 // the simulator child, a rule allowing the bench user on it, and the
 // session cap lifted.
 func simGateway(b *testing.B) (*httptest.Server, *session.Manager, *child) {
+	ts, mgr, sim, _ := simGatewayPort(b)
+	return ts, mgr, sim
+}
+
+// simGatewayPort is simGateway that also returns the simulator's port.
+func simGatewayPort(b *testing.B) (*httptest.Server, *session.Manager, *child, int) {
 	sim := startChild(b, "winrm-sim")
 	addr, ok := strings.CutPrefix(sim.line(b), "winrm-sim listening on https://")
 	if !ok {
@@ -453,7 +469,7 @@ func simGateway(b *testing.B) (*httptest.Server, *session.Manager, *child) {
 	opener.creds = d.pass.creds // the sign-in password goes on, as with psgate serve
 	d.tiles = []publishedTile{{Name: benchSimHost, Target: gateway.Target{Computer: benchSimHost, Configuration: demoConfName,
 		Authentication: "basic", UseSSL: true, Port: port, Application: "WSMAN"}}}
-	return serveBench(b, d), mgr, sim
+	return serveBench(b, d), mgr, sim, port
 }
 
 // BenchmarkConsoleSessionMemory: gateway heap and goroutines per console
@@ -486,14 +502,33 @@ func BenchmarkConsoleSessionMemory(b *testing.B) {
 		}
 		return h, g
 	}
+	profDir := os.Getenv("PSGATE_BENCH_HEAPPROFILE")
+	if profDir != "" {
+		runtime.MemProfileRate = 1
+	}
+	prof := func(name string) {
+		if profDir == "" {
+			return
+		}
+		f, err := os.Create(filepath.Join(profDir, name+".pprof"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
 	var fresh, conn, disc, simPer float64
+	var stFresh, stConn, stDisc float64
 	var gFresh, gConn, gDisc, gSim float64
 	for b.Loop() {
 		page, err := benchGet(c, ts.URL, "/portal")
 		if err != nil {
 			b.Fatal(err)
 		}
-		h0, g0 := heapNow()
+		h0, st0, g0 := heapNow()
+		prof("baseline")
 		s0, sg0 := simHeap()
 		ids := make([]string, n)
 		for i := range ids {
@@ -505,7 +540,8 @@ func BenchmarkConsoleSessionMemory(b *testing.B) {
 		}
 		waitStats(b, mgr, session.Stats{Disconnected: n})
 		time.Sleep(200 * time.Millisecond) // receive loops settle into their long polls
-		h1, g1 := heapNow()
+		h1, st1, g1 := heapNow()
+		prof("opened")
 		s1, sg1 := simHeap()
 
 		tok := csrfRe.FindStringSubmatch(page)[1]
@@ -517,17 +553,20 @@ func BenchmarkConsoleSessionMemory(b *testing.B) {
 		}
 		waitStats(b, mgr, session.Stats{Active: n})
 		time.Sleep(200 * time.Millisecond)
-		h2, g2 := heapNow()
+		h2, st2, g2 := heapNow()
+		prof("connected")
 
 		if a := ws.ask(b, "close"); a != "closed" {
 			b.Fatalf("close websockets: %s", a)
 		}
 		waitStats(b, mgr, session.Stats{Disconnected: n})
 		time.Sleep(200 * time.Millisecond)
-		h3, g3 := heapNow()
+		h3, st3, g3 := heapNow()
+		prof("disconnected")
 
 		per := func(a, z uint64) float64 { return (float64(z) - float64(a)) / n }
 		fresh, conn, disc, simPer = per(h0, h1), per(h0, h2), per(h0, h3), per(s0, s1)
+		stFresh, stConn, stDisc = per(st0, st1), per(st0, st2), per(st0, st3)
 		gFresh, gConn, gDisc, gSim = float64(g1-g0)/n, float64(g2-g0)/n, float64(g3-g0)/n, float64(sg1-sg0)/n
 
 		for _, id := range ids {
@@ -540,9 +579,158 @@ func BenchmarkConsoleSessionMemory(b *testing.B) {
 	b.ReportMetric(fresh, "B/session-opened")
 	b.ReportMetric(conn, "B/session-connected")
 	b.ReportMetric(disc, "B/session-disconnected")
+	b.ReportMetric(stFresh, "stack-B/session-opened")
+	b.ReportMetric(stConn, "stack-B/session-connected")
+	b.ReportMetric(stDisc, "stack-B/session-disconnected")
 	b.ReportMetric(gFresh, "goroutines/session-opened")
 	b.ReportMetric(gConn, "goroutines/session-connected")
 	b.ReportMetric(gDisc, "goroutines/session-disconnected")
 	b.ReportMetric(simPer, "sim-B/session")
 	b.ReportMetric(gSim, "sim-goroutines/session")
+}
+
+// BenchmarkKeystrokeRoundTrip: one command line typed in the browser
+// (`Write-Output x`) until its output and the next prompt are back, through
+// the whole gateway (a signed-in websocket client speaking psgate.v1 to the
+// production handler over TLS → session → WinRS backend → the simulator in a
+// child process), against the same command through the WinRS backend used
+// directly on the same simulator (winrs.Start, as `gateway/winrs`
+// BenchmarkRoundTrip; that benchmark compares the backend with masterzen).
+// Each iteration does one of each, interleaved, so both see the same load;
+// every round trip is timed and the p50/p99 of each path reported, with the
+// gateway's added p50 (gateway p50 − direct p50).
+func BenchmarkKeystrokeRoundTrip(b *testing.B) {
+	const line = "Write-Output x"
+	ts, _, _, port := simGatewayPort(b)
+
+	// Direct: the backend on its own, Basic over HTTPS as the tile.
+	events := make(chan winrs.Event, 64)
+	direct, err := winrs.Start(context.Background(), winrs.Config{Host: "127.0.0.1", Port: port, HTTPS: true, Insecure: true,
+		Auth: "basic", Username: benchUser, Password: benchPassword}, func(ev winrs.Event) { events <- ev })
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = direct.Close() })
+	directOnce := func() error {
+		if err := direct.Send(line); err != nil {
+			return err
+		}
+		out := ""
+		for ev := range events {
+			switch ev.Kind {
+			case winrs.Output:
+				out += ev.Text
+			case winrs.Prompt:
+				if out != "x\r\n" {
+					return fmt.Errorf("direct: output %q before the prompt", out)
+				}
+				return nil
+			case winrs.Exited:
+				return fmt.Errorf("direct: console exited: %v", ev.Err)
+			}
+		}
+		return errors.New("direct: events closed")
+	}
+	if ev := <-events; ev.Kind != winrs.Prompt {
+		b.Fatalf("direct: first event %v, want the prompt", ev.Kind)
+	}
+
+	// Through the gateway: sign in, open a session on the tile, attach.
+	c, err := benchSignIn(ts.Client().Transport, ts.URL, benchUser, benchPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	page, err := benchGet(c, ts.URL, "/portal")
+	if err != nil {
+		b.Fatal(err)
+	}
+	loc, err := benchPost(c, ts.URL, "/sessions", page, url.Values{"target": {"0"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, _ := url.Parse(ts.URL)
+	var cookies []string
+	for _, ck := range c.Jar.Cookies(base) {
+		cookies = append(cookies, ck.Name+"="+ck.Value)
+	}
+	d := websocket.Dialer{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, Subprotocols: []string{"psgate.v1"}}
+	wsURL := "wss://" + base.Host + loc + "/ws?csrf=" + url.QueryEscape(csrfRe.FindStringSubmatch(page)[1])
+	ws, _, err := d.Dial(wsURL, http.Header{"Cookie": {strings.Join(cookies, "; ")}, "Origin": {ts.URL}})
+	if err != nil {
+		b.Fatalf("websocket %s: %v", wsURL, err)
+	}
+	b.Cleanup(func() { _ = ws.Close() })
+	type frame struct {
+		Type   string `json:"type"`
+		Stream string `json:"stream"`
+		Data   string `json:"data"`
+		Prompt string `json:"prompt"`
+	}
+	var hello frame
+	if err := ws.ReadJSON(&hello); err != nil || hello.Type != "hello" || hello.Prompt == "" {
+		b.Fatalf("websocket: first frame %+v (%v), want hello with a prompt", hello, err)
+	}
+	// roundTrip types cmd and reads frames until a prompt follows output
+	// want; attached says a prompt may come first (the one after hello).
+	roundTrip := func(cmd, want string, attached bool) error {
+		input, _ := json.Marshal(map[string]string{"type": "input", "data": cmd})
+		if err := ws.WriteMessage(websocket.TextMessage, input); err != nil {
+			return err
+		}
+		out := ""
+		for {
+			var f frame
+			if err := ws.ReadJSON(&f); err != nil {
+				return fmt.Errorf("gateway: %w", err)
+			}
+			switch f.Type {
+			case "output":
+				out += f.Data
+			case "prompt":
+				if out == want {
+					return nil
+				}
+				if !attached || out != "" {
+					return fmt.Errorf("gateway: output %q before the prompt, want %q", out, want)
+				}
+				attached = false
+			case "closed", "error":
+				return fmt.Errorf("gateway: %+v", f)
+			}
+		}
+	}
+	if err := roundTrip("Write-Output warm", "warm\r\n", true); err != nil {
+		b.Fatal(err)
+	}
+	gatewayOnce := func() error { return roundTrip(line, "x\r\n", false) }
+
+	var directT, gatewayT []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if err := directOnce(); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := gatewayOnce(); err != nil {
+			b.Fatal(err)
+		}
+		directT, gatewayT = append(directT, t1.Sub(t0)), append(gatewayT, time.Since(t1))
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	dp50, dp99 := percentiles(directT)
+	gp50, gp99 := percentiles(gatewayT)
+	b.ReportMetric(ms(dp50), "direct-p50-ms")
+	b.ReportMetric(ms(dp99), "direct-p99-ms")
+	b.ReportMetric(ms(gp50), "p50-ms")
+	b.ReportMetric(ms(gp99), "p99-ms")
+	b.ReportMetric(ms(gp50-dp50), "added-p50-ms")
+}
+
+// percentiles returns the p50 and p99 of ds (sorted in place).
+func percentiles(ds []time.Duration) (p50, p99 time.Duration) {
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2], ds[min(len(ds)-1, len(ds)*99/100)]
 }
