@@ -589,53 +589,50 @@ func BenchmarkConsoleSessionMemory(b *testing.B) {
 	b.ReportMetric(gSim, "sim-goroutines/session")
 }
 
-// BenchmarkKeystrokeRoundTrip: one command line typed in the browser
-// (`Write-Output x`) until its output and the next prompt are back, through
-// the whole gateway (a signed-in websocket client speaking psgate.v1 to the
-// production handler over TLS → session → WinRS backend → the simulator in a
-// child process), against the same command through the WinRS backend used
-// directly on the same simulator (winrs.Start, as `gateway/winrs`
-// BenchmarkRoundTrip; that benchmark compares the backend with masterzen).
-// Each iteration does one of each, interleaved, so both see the same load;
-// every round trip is timed and the p50/p99 of each path reported, with the
-// gateway's added p50 (gateway p50 − direct p50).
-func BenchmarkKeystrokeRoundTrip(b *testing.B) {
-	const line = "Write-Output x"
+// consolePaths are two ways to run a command on the simulator (in a child
+// process): through the whole gateway (a signed-in websocket client
+// speaking psgate.v1, as the browser, to the production handler over TLS →
+// session → WinRS backend) and through the WinRS backend used directly
+// (winrs.Start, Basic over HTTPS as the tile). Each runs one command and
+// returns its stdout once the next prompt has come.
+type consolePaths struct {
+	direct, gateway func(cmd string) (string, error)
+}
+
+func newConsolePaths(b *testing.B) consolePaths {
 	ts, _, _, port := simGatewayPort(b)
 
-	// Direct: the backend on its own, Basic over HTTPS as the tile.
-	events := make(chan winrs.Event, 64)
+	events := make(chan winrs.Event, 1024)
 	direct, err := winrs.Start(context.Background(), winrs.Config{Host: "127.0.0.1", Port: port, HTTPS: true, Insecure: true,
 		Auth: "basic", Username: benchUser, Password: benchPassword}, func(ev winrs.Event) { events <- ev })
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = direct.Close() })
-	directOnce := func() error {
-		if err := direct.Send(line); err != nil {
-			return err
-		}
-		out := ""
-		for ev := range events {
-			switch ev.Kind {
-			case winrs.Output:
-				out += ev.Text
-			case winrs.Prompt:
-				if out != "x\r\n" {
-					return fmt.Errorf("direct: output %q before the prompt", out)
-				}
-				return nil
-			case winrs.Exited:
-				return fmt.Errorf("direct: console exited: %v", ev.Err)
-			}
-		}
-		return errors.New("direct: events closed")
-	}
 	if ev := <-events; ev.Kind != winrs.Prompt {
 		b.Fatalf("direct: first event %v, want the prompt", ev.Kind)
 	}
+	var out strings.Builder
+	directRun := func(cmd string) (string, error) {
+		if err := direct.Send(cmd); err != nil {
+			return "", err
+		}
+		out.Reset()
+		for ev := range events {
+			switch ev.Kind {
+			case winrs.Output:
+				if ev.Stream == winrs.StreamStdout {
+					out.WriteString(ev.Text)
+				}
+			case winrs.Prompt:
+				return out.String(), nil
+			case winrs.Exited:
+				return "", fmt.Errorf("direct: console exited: %v", ev.Err)
+			}
+		}
+		return "", errors.New("direct: events closed")
+	}
 
-	// Through the gateway: sign in, open a session on the tile, attach.
 	c, err := benchSignIn(ts.Client().Transport, ts.URL, benchUser, benchPassword)
 	if err != nil {
 		b.Fatal(err)
@@ -670,49 +667,61 @@ func BenchmarkKeystrokeRoundTrip(b *testing.B) {
 	if err := ws.ReadJSON(&hello); err != nil || hello.Type != "hello" || hello.Prompt == "" {
 		b.Fatalf("websocket: first frame %+v (%v), want hello with a prompt", hello, err)
 	}
-	// roundTrip types cmd and reads frames until a prompt follows output
-	// want; attached says a prompt may come first (the one after hello).
-	roundTrip := func(cmd, want string, attached bool) error {
+	attached := true // a prompt may follow hello before any output
+	gatewayRun := func(cmd string) (string, error) {
 		input, _ := json.Marshal(map[string]string{"type": "input", "data": cmd})
 		if err := ws.WriteMessage(websocket.TextMessage, input); err != nil {
-			return err
+			return "", err
 		}
-		out := ""
+		out.Reset()
 		for {
 			var f frame
 			if err := ws.ReadJSON(&f); err != nil {
-				return fmt.Errorf("gateway: %w", err)
+				return "", fmt.Errorf("gateway: %w", err)
 			}
 			switch f.Type {
 			case "output":
-				out += f.Data
-			case "prompt":
-				if out == want {
-					return nil
+				if f.Stream == "stdout" {
+					out.WriteString(f.Data)
 				}
-				if !attached || out != "" {
-					return fmt.Errorf("gateway: output %q before the prompt, want %q", out, want)
+			case "prompt":
+				if attached && out.Len() == 0 {
+					attached = false
+					continue
 				}
 				attached = false
+				return out.String(), nil
 			case "closed", "error":
-				return fmt.Errorf("gateway: %+v", f)
+				return "", fmt.Errorf("gateway: %+v", f)
 			}
 		}
 	}
-	if err := roundTrip("Write-Output warm", "warm\r\n", true); err != nil {
-		b.Fatal(err)
+	if got, err := gatewayRun("Write-Output warm"); err != nil || got != "warm\r\n" {
+		b.Fatalf("gateway warm-up: %q, %v", got, err)
 	}
-	gatewayOnce := func() error { return roundTrip(line, "x\r\n", false) }
+	return consolePaths{direct: directRun, gateway: gatewayRun}
+}
 
+// BenchmarkKeystrokeRoundTrip: one command line typed in the browser
+// (`Write-Output x`) until its output and the next prompt are back, through
+// the whole gateway, against the same command through the WinRS backend used
+// directly on the same simulator (consolePaths; `gateway/winrs`
+// BenchmarkRoundTrip compares the backend with masterzen). Each iteration
+// does one of each, interleaved, so both see the same load; every round trip
+// is timed and the p50/p99 of each path reported, with the gateway's added
+// p50 (gateway p50 − direct p50).
+func BenchmarkKeystrokeRoundTrip(b *testing.B) {
+	const line, want = "Write-Output x", "x\r\n"
+	p := newConsolePaths(b)
 	var directT, gatewayT []time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		if err := directOnce(); err != nil {
-			b.Fatal(err)
+		if got, err := p.direct(line); err != nil || got != want {
+			b.Fatalf("direct: %q, %v", got, err)
 		}
 		t1 := time.Now()
-		if err := gatewayOnce(); err != nil {
-			b.Fatal(err)
+		if got, err := p.gateway(line); err != nil || got != want {
+			b.Fatalf("gateway: %q, %v", got, err)
 		}
 		directT, gatewayT = append(directT, t1.Sub(t0)), append(gatewayT, time.Since(t1))
 	}
@@ -724,6 +733,34 @@ func BenchmarkKeystrokeRoundTrip(b *testing.B) {
 	b.ReportMetric(ms(gp50), "p50-ms")
 	b.ReportMetric(ms(gp99), "p99-ms")
 	b.ReportMetric(ms(gp50-dp50), "added-p50-ms")
+}
+
+// BenchmarkConsoleThroughput: 1 MiB of output (the simulator's Get-Flood,
+// numbered lines) through the whole gateway to the websocket client, against
+// the WinRS backend used directly, interleaved as above; MB/s of each (bytes
+// as the simulator wrote them, LF) and the ratio gateway/direct.
+func BenchmarkConsoleThroughput(b *testing.B) {
+	const n = 1 << 20
+	cmd := fmt.Sprintf("Get-Flood -Bytes %d", n)
+	p := newConsolePaths(b)
+	var directD, gatewayD time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		got, err := p.direct(cmd)
+		if err != nil || len(strings.ReplaceAll(got, "\r\n", "\n")) != n {
+			b.Fatalf("direct: %d bytes, %v", len(got), err)
+		}
+		t1 := time.Now()
+		got, err = p.gateway(cmd)
+		if err != nil || len(strings.ReplaceAll(got, "\r\n", "\n")) != n {
+			b.Fatalf("gateway: %d bytes, %v", len(got), err)
+		}
+		directD, gatewayD = directD+t1.Sub(t0), gatewayD+time.Since(t1)
+	}
+	mbs := func(d time.Duration) float64 { return float64(b.N) * n / 1e6 / d.Seconds() }
+	b.ReportMetric(mbs(directD), "direct-MB/s")
+	b.ReportMetric(mbs(gatewayD), "MB/s")
+	b.ReportMetric(mbs(gatewayD)/mbs(directD), "gateway/direct")
 }
 
 // percentiles returns the p50 and p99 of ds (sorted in place).
