@@ -472,12 +472,19 @@ func simGatewayPort(b *testing.B) (*httptest.Server, *session.Manager, *child, i
 	return serveBench(b, d), mgr, sim, port
 }
 
+// consoleIdleAfter is how long after its last input a console is sampled
+// as idle: past the backend's IdleConnTimeout (30 s, gateway/winrs), which
+// closes its control connection.
+const consoleIdleAfter = 31 * time.Second
+
 // BenchmarkConsoleSessionMemory: gateway heap and goroutines per console
 // session to the simulator (in a child process), opened through POST
 // /sessions with the sign-in password passed on (no alternate credentials):
 // disconnected (never attached, and again after its websocket closed) and
 // connected (a browser websocket attached; the websocket clients run in a
-// second child process). Each iteration opens n sessions.
+// second child process), 200 ms after each step; then attached again and
+// sampled once the consoles have been idle for consoleIdleAfter (so an
+// iteration takes over 31 s). Each iteration opens n sessions.
 func BenchmarkConsoleSessionMemory(b *testing.B) {
 	const n = 25 // the simulator allows 30 shells per user, as WinRM's MaxShellsPerUser
 	ts, mgr, sim := simGateway(b)
@@ -521,6 +528,7 @@ func BenchmarkConsoleSessionMemory(b *testing.B) {
 	}
 	var fresh, conn, disc, simPer float64
 	var stFresh, stConn, stDisc float64
+	var idle, stIdle, gIdle float64
 	var gFresh, gConn, gDisc, gSim float64
 	for b.Loop() {
 		page, err := benchGet(c, ts.URL, "/portal")
@@ -538,6 +546,7 @@ func BenchmarkConsoleSessionMemory(b *testing.B) {
 			}
 			ids[i] = strings.TrimPrefix(loc, "/console/")
 		}
+		opened := time.Now() // the last input (the init script) was sent before this
 		waitStats(b, mgr, session.Stats{Disconnected: n})
 		time.Sleep(200 * time.Millisecond) // receive loops settle into their long polls
 		h1, st1, g1 := heapNow()
@@ -546,27 +555,42 @@ func BenchmarkConsoleSessionMemory(b *testing.B) {
 
 		tok := csrfRe.FindStringSubmatch(page)[1]
 		wsBase := "wss://" + base.Host
-		for _, id := range ids {
-			if a := ws.ask(b, "dial "+wsBase+"/console/"+id+"/ws?csrf="+url.QueryEscape(tok)); a != "ok" {
-				b.Fatalf("websocket %s: %s", id, a)
+		attach := func() {
+			for _, id := range ids {
+				if a := ws.ask(b, "dial "+wsBase+"/console/"+id+"/ws?csrf="+url.QueryEscape(tok)); a != "ok" {
+					b.Fatalf("websocket %s: %s", id, a)
+				}
 			}
+			waitStats(b, mgr, session.Stats{Active: n})
+			time.Sleep(200 * time.Millisecond)
 		}
-		waitStats(b, mgr, session.Stats{Active: n})
-		time.Sleep(200 * time.Millisecond)
+		detach := func() {
+			if a := ws.ask(b, "close"); a != "closed" {
+				b.Fatalf("close websockets: %s", a)
+			}
+			waitStats(b, mgr, session.Stats{Disconnected: n})
+			time.Sleep(200 * time.Millisecond)
+		}
+		attach()
 		h2, st2, g2 := heapNow()
 		prof("connected")
-
-		if a := ws.ask(b, "close"); a != "closed" {
-			b.Fatalf("close websockets: %s", a)
-		}
-		waitStats(b, mgr, session.Stats{Disconnected: n})
-		time.Sleep(200 * time.Millisecond)
+		detach()
 		h3, st3, g3 := heapNow()
 		prof("disconnected")
+
+		// Reconnected and idle for longer than the backend's IdleConnTimeout
+		// (30 s): the control connection of every console has been closed
+		// (a keystroke would open it again).
+		attach()
+		time.Sleep(time.Until(opened.Add(consoleIdleAfter)))
+		h4, st4, g4 := heapNow()
+		prof("connected-idle")
+		detach()
 
 		per := func(a, z uint64) float64 { return (float64(z) - float64(a)) / n }
 		fresh, conn, disc, simPer = per(h0, h1), per(h0, h2), per(h0, h3), per(s0, s1)
 		stFresh, stConn, stDisc = per(st0, st1), per(st0, st2), per(st0, st3)
+		idle, stIdle, gIdle = per(h0, h4), per(st0, st4), float64(g4-g0)/n
 		gFresh, gConn, gDisc, gSim = float64(g1-g0)/n, float64(g2-g0)/n, float64(g3-g0)/n, float64(sg1-sg0)/n
 
 		for _, id := range ids {
@@ -579,6 +603,9 @@ func BenchmarkConsoleSessionMemory(b *testing.B) {
 	b.ReportMetric(fresh, "B/session-opened")
 	b.ReportMetric(conn, "B/session-connected")
 	b.ReportMetric(disc, "B/session-disconnected")
+	b.ReportMetric(idle, "B/session-connected-idle31s")
+	b.ReportMetric(stIdle, "stack-B/session-connected-idle31s")
+	b.ReportMetric(gIdle, "goroutines/session-connected-idle31s")
 	b.ReportMetric(stFresh, "stack-B/session-opened")
 	b.ReportMetric(stConn, "stack-B/session-connected")
 	b.ReportMetric(stDisc, "stack-B/session-disconnected")
