@@ -57,7 +57,11 @@ type AppConfig struct {
 	// Console tunes the websocket bridge; its Sessions, User, CheckCSRF,
 	// SessionID and Authorize are filled in by NewApp.
 	Console console.Config
-	Logger  *slog.Logger
+	// SignInRecheck is how often open consoles check that their sign-in
+	// still exists in the store (signed out on another gateway, lifetime
+	// over); a sign-out on this gateway closes them at once. Default 30s.
+	SignInRecheck time.Duration
+	Logger        *slog.Logger
 }
 
 // App is the assembled public handler.
@@ -87,6 +91,11 @@ func NewApp(c AppConfig) (*App, error) {
 	}
 	cc.CheckCSRF = func(r *http.Request, token string) bool { return c.SignIn.CSRF.Valid(r.Context(), token) }
 	cc.SessionID = func(r *http.Request) string { return chi.URLParam(r, "id") }
+	watch := newSignInWatch(c.SignIn.Sessions, c.SignInRecheck, c.Logger)
+	c.SignIn.watch = watch
+	cc.SignInEnded = func(r *http.Request) (<-chan struct{}, func()) {
+		return watch.watch(c.SignIn.Sessions.Token(r.Context()))
+	}
 	cc.Authorize = func(r *http.Request, s *session.Session) error { return a.reauthorize(r, s.Info()) }
 	if cc.Logger == nil {
 		cc.Logger = c.Logger

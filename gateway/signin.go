@@ -64,6 +64,9 @@ type SignIn struct {
 	// bind. Without one the form has no target fields and the user lands on
 	// the portal.
 	Connect *Connect
+
+	// watch ends the open consoles of a sign-in at sign-out (set by NewApp).
+	watch *signInWatch
 }
 
 func (s *SignIn) now() time.Time {
@@ -252,8 +255,12 @@ func (s *SignIn) deny(w http.ResponseWriter, r *http.Request, user string) {
 func (s *SignIn) SignOut(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	user := s.User(ctx)
+	token := s.Sessions.Token(ctx)
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.Logger.Error("renew session token at sign-out", "err", err)
+	}
+	if s.watch != nil && token != "" {
+		s.watch.end(token) // this browser's open consoles detach now
 	}
 	s.Sessions.Remove(ctx, sessionUserKey)
 	s.Sessions.Remove(ctx, csrfKey)

@@ -196,6 +196,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	e.navigate("/portal")
 	e.click(`form[action="/logout"] button[type="submit"]`)
 	e.waitJS("signed out", `document.readyState === 'complete' && location.pathname === '/' && !!document.querySelector('form[action="/login"] #password')`)
+	// The console still open in tab C is closed by the sign-out (close code
+	// 4401): nobody can type into it after the user signed out.
+	c.waitJS("open console closed by the sign-out", `psgateConsole.state.signedOut && psgateConsole.state.closed && !psgateConsole.state.connected && /You are signed out\./.test((document.querySelector('.banner-warning .banner-text') || {}).textContent || '')`)
 	e.navigate("/portal")
 	e.waitJS("portal redirects to sign-in", `document.readyState === 'complete' && location.pathname === '/' && !!document.querySelector('form[action="/login"] #password')`)
 

@@ -14,6 +14,11 @@ import (
 // Subprotocol is the only websocket subprotocol the console speaks.
 const Subprotocol = "psgate.v1"
 
+// CloseSignedOut is the close code of a socket whose sign-in ended (signed
+// out, here or on another gateway, or its lifetime ran out): the session is
+// detached, not ended, and can be reconnected after signing in again.
+const CloseSignedOut = 4401
+
 // Defaults of Config.
 const (
 	DefaultMaxFrameBytes = 64 << 10
@@ -68,6 +73,10 @@ type Config struct {
 	// OnBytes, when set, is called with the payload bytes read from and
 	// written to a socket (metrics).
 	OnBytes func(in, out int)
+	// SignInEnded, when set, returns a channel closed when the sign-in of
+	// the request ends; the socket then closes with CloseSignedOut. release
+	// is called when the socket ends.
+	SignInEnded func(r *http.Request) (ended <-chan struct{}, release func())
 }
 
 func (c *Config) setDefaults() {

@@ -28,9 +28,10 @@ type conn struct {
 	overflow bool // the queue was full: close with 1013
 	closed   bool // a closed frame was queued: nothing more is accepted
 
-	wake chan struct{} // cap 1: the queue has something
-	stop chan struct{} // closed by shutdown: the writer ends
-	once sync.Once
+	wake  chan struct{}   // cap 1: the queue has something
+	stop  chan struct{}   // closed by shutdown: the writer ends
+	ended <-chan struct{} // closed when the sign-in ends (nil: never)
+	once  sync.Once
 
 	closeMu   sync.Mutex
 	closeCode int // close code the writer sends when stopping
@@ -126,6 +127,11 @@ func (c *conn) write(ws *websocket.Conn) {
 	}
 	for {
 		select {
+		case <-c.ended:
+			c.cfg.Logger.Info("console socket closed: the sign-in ended")
+			c.sendClose(ws, CloseSignedOut, "signed out")
+			c.shutdown(CloseSignedOut, "")
+			return
 		case <-c.stop:
 			c.closeMu.Lock()
 			code, text := c.closeCode, c.closeText

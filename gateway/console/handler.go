@@ -109,12 +109,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.cfg.Logger.Info("console websocket upgrade failed", "session", id, "err", err)
 		return
 	}
+	release := func() {}
+	if h.cfg.SignInEnded != nil {
+		c.ended, release = h.cfg.SignInEnded(r)
+	}
 	h.cfg.Logger.Debug("console attached", "session", id, "user", user, "remote", r.RemoteAddr)
 	// The socket outlives this handler: returning lets net/http drop the
 	// hijacked connection's buffers, the request, its headers and contexts
 	// (~10 KB per socket) instead of keeping them for the whole console.
 	go func() {
 		c.run(ws, s, detach)
+		release()
 		h.cfg.Logger.Debug("console detached", "session", id, "user", user)
 	}()
 }

@@ -543,12 +543,21 @@
       try { f = JSON.parse(ev.data); } catch (e) { return; }
       onFrame(f);
     };
-    ws.onclose = function () {
+    ws.onclose = function (ev) {
       if (socket !== ws) { return; }
       socket = null;
       state.connected = false;
       btnCancel.disabled = true;
       if (state.closed) { return; }
+      if (ev && ev.code === 4401) { // the sign-in ended: no reconnect from here
+        state.closed = true;
+        state.signedOut = true;
+        clearBanner('idle');
+        setStatus('Signed out', 'error');
+        banner('signedout', 'warning', 'You are signed out. The session keeps running on the gateway: sign in again to reconnect to it.', [],
+          { href: '/', label: 'Sign in' });
+        return;
+      }
       setStatus('Disconnected', 'error');
       banner('reconnect', 'warning', 'The connection to the gateway was lost. The session keeps running on the gateway.', [{
         label: 'Reconnect', primary: true, action: function () { connect(); }
