@@ -101,7 +101,15 @@ func TestMasterzenNTLM(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newNTLMSim(t, tt.tls, tt.unenc)
-			checkCommands(t, s, masterzenWith(t, s, tt.tls, tt.user, "S3cret!", ntlmTransport), true)
+			// No stdin round trip: masterzen sends stdin and receives output
+			// concurrently, and go-ntlmssp's Negotiator does each handshake
+			// leg as a separate pooled request, so under load the second
+			// connection's Type 1 and Type 3 can travel on different TCP
+			// connections and fail with 401 — against Windows too, whose NTLM
+			// state is per connection as here. The product's backend pins
+			// its handshakes to one connection (gateway/winrs
+			// TestSimNTLMSealed covers stdin over NTLM).
+			checkCommands(t, s, masterzenWith(t, s, tt.tls, tt.user, "S3cret!", ntlmTransport), false)
 		})
 	}
 }
