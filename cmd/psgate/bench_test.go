@@ -2,7 +2,7 @@ package main
 
 // Gateway benchmarks behind docs/PERFORMANCE.md "Gateway":
 //
-//	go test -run '^$' -bench 'SignIn|KeystrokeRoundTrip' -benchtime=3s -count=3 ./cmd/psgate/
+//	go test -run '^$' -bench 'SignIn|KeystrokeRoundTrip|ConsoleThroughput' -benchtime=3s -count=3 ./cmd/psgate/
 //	go test -run '^$' -bench ConsoleSessionMemory -benchtime=1x -count=3 ./cmd/psgate/
 //
 // BenchmarkSignIn drives POST /login of the production handler (buildApp,
@@ -11,10 +11,10 @@ package main
 // handler to the WinRM simulator, which runs in a child process (psgate
 // winrm-sim) so the heap measured is the gateway's only; with
 // PSGATE_BENCH_HEAPPROFILE=DIR it also writes heap profiles (every
-// allocation sampled) of the baseline and of the opened, connected and
-// disconnected sessions into DIR, for `go tool pprof -base`.
-// BenchmarkKeystrokeRoundTrip times a command line typed in the browser
-// through the gateway against the WinRS backend used directly.
+// allocation sampled) at each of its sample points into DIR, for
+// `go tool pprof -base`. BenchmarkKeystrokeRoundTrip and
+// BenchmarkConsoleThroughput run a command typed in the browser through the
+// gateway against the WinRS backend used directly.
 
 import (
 	"bufio"
