@@ -551,3 +551,37 @@ func TestNoGoroutineLeak(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestLargeInputIntact: pastes far larger than the socket's 1 KiB read
+// buffer, up to just under the frame limit, reach the shell byte for byte
+// (multi-byte UTF-8 across buffer boundaries included).
+func TestLargeInputIntact(t *testing.T) {
+	f := newFixture(t, nil)
+	ws, _, err := f.dial(dialOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	readFrame(t, ws) // hello
+	readFrame(t, ws) // the replayed first prompt
+	var want []string
+	for _, n := range []int{1000, 1023, 1025, 4097, 60 << 10} {
+		var b strings.Builder
+		for i := 0; b.Len() < n; i++ {
+			fmt.Fprintf(&b, "line %d ü€😀\n", i)
+		}
+		in := b.String()
+		want = append(want, in)
+		send(t, ws, map[string]any{"type": "input", "data": in})
+		readUntil(t, ws, "prompt")
+	}
+	got := f.shell.inputs()
+	if len(got) != len(want) {
+		t.Fatalf("shell got %d inputs, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("input %d: %d bytes arrived, want %d identical", i, len(got[i]), len(want[i]))
+		}
+	}
+}
