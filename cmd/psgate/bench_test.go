@@ -298,6 +298,7 @@ func helperSim() {
 		cancel()
 	}()
 	args := []string{"winrm-sim", "--listen", "127.0.0.1:0", "--tls", "--user", benchUser + ":" + benchPassword}
+	args = append(args, strings.Fields(os.Getenv("PSGATE_BENCH_SIM_FLAGS"))...) // BenchmarkScale's quotas
 	if err := run(ctx, args, strings.NewReader(""), out, io.Discard); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -20,7 +20,7 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 	var users []string
 	var useTLS bool
 	var idleTimeout time.Duration // fault injection and quotas (docs/winrm-simulator.md)
-	var maxOperations int
+	var maxOperations, maxShells int
 	c := &cobra.Command{
 		Use:   "winrm-sim",
 		Short: "Run the WinRM (WS-Management cmd shell) simulator",
@@ -45,10 +45,11 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 				return err
 			}
 			cfg.Unencrypted = u
-			if idleTimeout < 0 || maxOperations < 0 {
-				return fmt.Errorf("winrm-sim: --idle-timeout %s, --max-operations %d: must not be negative", idleTimeout, maxOperations)
+			if idleTimeout < 0 || maxOperations < 0 || maxShells < 0 {
+				return fmt.Errorf("winrm-sim: --idle-timeout %s, --max-operations %d, --max-shells-per-user %d: must not be negative",
+					idleTimeout, maxOperations, maxShells)
 			}
-			cfg.IdleTimeout, cfg.MaxOperationsPerUser = idleTimeout, maxOperations
+			cfg.IdleTimeout, cfg.MaxOperationsPerUser, cfg.MaxShellsPerUser = idleTimeout, maxOperations, maxShells
 			s, err := winrstest.NewUnstartedServer(cfg)
 			if err != nil {
 				return fmt.Errorf("winrm-sim: %w", err)
@@ -87,6 +88,7 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 	c.Flags().StringVar(&path, "path", "/wsman", "endpoint path")
 	c.Flags().DurationVar(&idleTimeout, "idle-timeout", 0, "delete shells idle this long (0: 7200s, Windows' default; a Create's IdleTimeOut wins)")
 	c.Flags().IntVar(&maxOperations, "max-operations", 0, "MaxConcurrentOperationsPerUser: shells + commands per user (0: 1500)")
+	c.Flags().IntVar(&maxShells, "max-shells-per-user", 0, "MaxShellsPerUser (0: 30)")
 	return c
 }
 
