@@ -18,6 +18,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -691,8 +692,27 @@ func newConsolePaths(b *testing.B) consolePaths {
 		Data   string `json:"data"`
 		Prompt string `json:"prompt"`
 	}
+	// Each message is read whole into one reused buffer and then decoded
+	// (and so validated) by encoding/json, as a browser hands each message to
+	// JSON.parse; ws.ReadJSON would allocate a json.Decoder whose buffer
+	// grows by doubling for every message (~4× a large message in garbage).
+	var msg bytes.Buffer
+	readFrame := func(f *frame) error {
+		kind, r, err := ws.NextReader()
+		if err != nil {
+			return err
+		}
+		if kind != websocket.TextMessage {
+			return fmt.Errorf("message type %d, want text", kind)
+		}
+		msg.Reset()
+		if _, err := msg.ReadFrom(r); err != nil {
+			return err
+		}
+		return json.Unmarshal(msg.Bytes(), f)
+	}
 	var hello frame
-	if err := ws.ReadJSON(&hello); err != nil || hello.Type != "hello" || hello.Prompt == "" {
+	if err := readFrame(&hello); err != nil || hello.Type != "hello" || hello.Prompt == "" {
 		b.Fatalf("websocket: first frame %+v (%v), want hello with a prompt", hello, err)
 	}
 	attached := true // a prompt may follow hello before any output
@@ -704,7 +724,7 @@ func newConsolePaths(b *testing.B) consolePaths {
 		out.Reset()
 		for {
 			var f frame
-			if err := ws.ReadJSON(&f); err != nil {
+			if err := readFrame(&f); err != nil {
 				return "", fmt.Errorf("gateway: %w", err)
 			}
 			switch f.Type {

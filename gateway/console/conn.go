@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -31,6 +34,7 @@ type conn struct {
 	wake  chan struct{}   // cap 1: the queue has something
 	stop  chan struct{}   // closed by shutdown: the writer ends
 	ended <-chan struct{} // closed when the sign-in ends (nil: never)
+	bufs  *sync.Pool      // *[]byte encode buffers shared by the handler's sockets (nil: none kept)
 	once  sync.Once
 
 	closeMu   sync.Mutex
@@ -146,20 +150,17 @@ func (c *conn) write(ws *websocket.Conn) {
 			}
 		case <-c.wake:
 			frames, overflow := c.take()
-			for _, f := range frames {
-				// Frame.MarshalJSON directly: json.Encoder would re-scan
-				// (compact) its result, ~10 % of the CPU of bulk output.
-				msg, err := f.MarshalJSON()
-				if err != nil {
-					c.cfg.Logger.Error("console frame encode failed", "type", f.Type, "err", err)
-					continue
-				}
-				_ = ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteWait))
-				if err := ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+			for len(frames) > 0 {
+				// Output frames queued back to back (a backend reply of many
+				// chunks, a replay) leave as one message (coalesceRun);
+				// nothing waits for more, so a keystroke's echo is not delayed.
+				n := coalesceRun(frames, coalesceBytes)
+				f := frames[0]
+				if err := c.send(ws, frames[:n]); err != nil {
 					c.shutdown(websocket.CloseGoingAway, "")
 					return
 				}
-				c.cfg.OnBytes(0, len(msg))
+				frames = frames[n:]
 				if f.Type == session.FrameClosed {
 					c.sendClose(ws, websocket.CloseNormalClosure, string(f.Reason))
 					c.shutdown(websocket.CloseNormalClosure, "")
@@ -174,6 +175,163 @@ func (c *conn) write(ws *websocket.Conn) {
 			}
 		}
 	}
+}
+
+// send writes one message: frames is a single frame or a run of output
+// frames from coalesceRun. An output run is encoded by appendOutput into a
+// buffer from the handler's pool (no allocation per message); any other
+// frame by Frame.MarshalJSON (json.Encoder would re-scan its result). A frame
+// that cannot be encoded is logged and skipped.
+func (c *conn) send(ws *websocket.Conn, frames []session.Frame) error {
+	var msg []byte
+	var bp *[]byte
+	if frames[0].Type == session.FrameOutput {
+		if c.bufs != nil {
+			bp, _ = c.bufs.Get().(*[]byte)
+		}
+		if bp == nil {
+			bp = new([]byte)
+		}
+		msg = appendOutput((*bp)[:0], frames)
+	} else {
+		var err error
+		if msg, err = frames[0].MarshalJSON(); err != nil {
+			c.cfg.Logger.Error("console frame encode failed", "type", frames[0].Type, "err", err)
+			return nil
+		}
+	}
+	_ = ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteWait))
+	err := ws.WriteMessage(websocket.TextMessage, msg)
+	if bp != nil && c.bufs != nil && cap(msg) <= maxPooledBuffer {
+		*bp = msg[:0]
+		c.bufs.Put(bp)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s frame: %w", frames[0].Type, err)
+	}
+	c.cfg.OnBytes(0, len(msg))
+	return nil
+}
+
+// Coalescing of output frames (docs/websocket-protocol.md "Gateway →
+// browser"): coalesceBytes bounds the data of a message merged from several
+// queued output frames; maxPooledBuffer bounds an encode buffer kept for
+// reuse (a single larger frame is encoded in a buffer of its own).
+const (
+	coalesceBytes   = 64 << 10
+	maxPooledBuffer = 2 * coalesceBytes
+)
+
+// coalesceRun returns how many frames from the start of fs leave as one
+// message: output frames of one stream and one replay flag, consecutive in
+// the queue, whose data together stay within limit bytes (the first one
+// counts whatever its size). Any other frame — a prompt, hello, closed … —
+// is a message of its own, so the order of frames, the stream and replay of
+// every byte, and each prompt after the output before it are kept.
+func coalesceRun(fs []session.Frame, limit int) int {
+	if len(fs) == 0 {
+		return 0
+	}
+	first := fs[0]
+	if first.Type != session.FrameOutput {
+		return 1
+	}
+	n, size := 1, len(first.Data)
+	for ; n < len(fs); n++ {
+		f := fs[n]
+		if f.Type != session.FrameOutput || f.Stream != first.Stream || f.Replay != first.Replay || size+len(f.Data) > limit {
+			break
+		}
+		size += len(f.Data)
+	}
+	return n
+}
+
+// appendOutput appends the output frame of run (output frames of one stream
+// and replay flag) to dst: the bytes Frame.MarshalJSON writes for one frame
+// whose data is the run's data concatenated.
+func appendOutput(dst []byte, run []session.Frame) []byte {
+	first := run[0]
+	dst = append(dst, `{"type":"output","stream":"`...)
+	dst = appendJSONText(dst, first.Stream)
+	dst = append(dst, `","data":"`...)
+	split := false
+	for _, f := range run[1:] {
+		if f.Data != "" && !utf8.RuneStart(f.Data[0]) {
+			split = true
+			break
+		}
+	}
+	if split {
+		// A rune split between two frames (the backend sends whole runes):
+		// escape the joined text, whose encoding differs where the pieces
+		// would each be invalid UTF-8.
+		var b strings.Builder
+		for _, f := range run {
+			b.WriteString(f.Data)
+		}
+		dst = appendJSONText(dst, b.String())
+	} else {
+		for _, f := range run {
+			dst = appendJSONText(dst, f.Data)
+		}
+	}
+	dst = append(dst, `","replay":`...)
+	dst = strconv.AppendBool(dst, first.Replay)
+	return append(dst, '}')
+}
+
+// appendJSONText appends s as the inside of a JSON string, escaped as
+// encoding/json's Marshal does: ", \ and control characters escaped (\n, \r,
+// \t, \b, \f short), <, > and & as \u003c, \u003e, \u0026, U+2028 and
+// U+2029 escaped, each byte of invalid UTF-8 replaced by \ufffd.
+func appendJSONText(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	return append(dst, s[start:]...)
 }
 
 func (c *conn) sendClose(ws *websocket.Conn, code int, text string) {

@@ -24,6 +24,7 @@ const (
 type handler struct {
 	cfg      Config
 	upgrader websocket.Upgrader
+	bufs     sync.Pool // output encode buffers of all sockets (conn.send)
 }
 
 // NewHandler returns the http.Handler of GET /console/{id}/ws. Everything is
@@ -89,6 +90,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	id := h.cfg.SessionID(r)
 	c := newConn(h.cfg)
+	c.bufs = &h.bufs
 	s, detach, err := h.attach(r, id, user, c)
 	if errors.Is(err, errNotAuthorized) {
 		h.deny(w, r, http.StatusForbidden, err.Error())
