@@ -14,7 +14,7 @@ export PSGATE_TEST_PYTHON      ?= /usr/bin/python3
 export NO_PROXY                := 127.0.0.1,localhost
 TEST_TIMEOUT ?= 12m
 
-.PHONY: all build run test test-go testenv testenv-down bench fuzz vet fmt lint clean
+.PHONY: all build run test test-go testenv testenv-down bench bench-scale fuzz vet fmt lint clean
 
 all: build
 
@@ -46,6 +46,11 @@ vet:
 ## bench: the benchmarks behind docs/PERFORMANCE.md.
 bench: testenv
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./...
+
+## bench-scale: DESIGN.md §6's scale target, SCALE console sessions (docs/PERFORMANCE.md "Scale").
+SCALE ?= 6000
+bench-scale:
+	PSGATE_SCALE=$(SCALE) $(GO) test -run '^$$' -bench '^BenchmarkScale$$' -benchtime=1x -timeout 60m ./cmd/psgate/
 
 ## fuzz: run every fuzz target for FUZZTIME (default 30s) each.
 FUZZTIME ?= 30s
