@@ -34,6 +34,10 @@ type Config struct {
 	// Realm and KrbConf (path of a krb5.conf, default /etc/krb5.conf) are
 	// used with Auth "kerberos" through masterzen's ClientKerberos.
 	Realm, KrbConf string
+	// SPN is the Kerberos service principal of the target (Auth
+	// "kerberos"), default "HTTP/" + Host. Set it when Host is an address
+	// or an alias the KDC does not know as a service name.
+	SPN string
 	// ConfigurationName must be "" or "Microsoft.PowerShell": WinRS cannot
 	// enforce a session configuration, so any other value is refused.
 	ConfigurationName string
@@ -75,6 +79,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.KrbConf == "" {
 		c.KrbConf = "/etc/krb5.conf"
+	}
+	if c.SPN == "" {
+		c.SPN = "HTTP/" + c.Host
 	}
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = 10 * time.Second

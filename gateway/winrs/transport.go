@@ -318,7 +318,10 @@ func (k *krbPoster) post(ctx context.Context, msg *soap.SoapMessage) (string, er
 		if r.err != nil && strings.Contains(r.err.Error(), "request returned: ") {
 			return "", &FaultError{Status: statusFromKrb(r.err.Error()), Reason: r.err.Error()}
 		}
-		return r.body, r.err
+		if r.err != nil {
+			return "", krbCategory(r.err)
+		}
+		return r.body, nil
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
@@ -330,6 +333,45 @@ func statusFromKrb(s string) int {
 		_, _ = fmt.Sscanf(s[i+len("request returned: "):], "%d", &code)
 	}
 	return code
+}
+
+// krbErrorCategory maps the KDC error codes (RFC 4120 7.5.9) that say
+// something about the user's credential or the target's name rather than
+// the KDC's availability.
+func krbErrorCategory(code int) error {
+	switch code {
+	case 6, // KDC_ERR_C_PRINCIPAL_UNKNOWN
+		18, // KDC_ERR_CLIENT_REVOKED: disabled, locked out or expired
+		23, // KDC_ERR_KEY_EXPIRED: password expired or must change
+		24, // KDC_ERR_PREAUTH_FAILED: wrong password
+		31: // KRB_AP_ERR_BAD_INTEGRITY: reply not decryptable with the password's key
+		return ErrInvalidCredentials
+	case 7: // KDC_ERR_S_PRINCIPAL_UNKNOWN: no account has the SPN
+		return ErrUnknownComputer
+	case 12: // KDC_ERR_POLICY (e.g. logon hours, workstation restriction)
+		return ErrAccessDenied
+	}
+	return nil
+}
+
+// krbCategory wraps a gokrb5 KDC error with its category. masterzen formats
+// gokrb5's errors with %v, so only their text survives ("KRB Error: (24)
+// KDC_ERR_PREAUTH_FAILED ..."); any other error is returned as it is (and
+// classify calls a remaining KDC error "no logon servers").
+func krbCategory(err error) error {
+	s := err.Error()
+	i := strings.Index(s, "KRB Error: (")
+	if i < 0 {
+		return err
+	}
+	var code int
+	if _, scanErr := fmt.Sscanf(s[i+len("KRB Error: ("):], "%d)", &code); scanErr != nil {
+		return err
+	}
+	if cat := krbErrorCategory(code); cat != nil {
+		return fmt.Errorf("%w: kerberos error %d: %w", cat, code, err)
+	}
+	return err
 }
 
 func (k *krbPoster) close() {}
@@ -345,7 +387,7 @@ func newKrbPoster(cfg *Config, params *winrm.Parameters) (*krbPoster, error) {
 	tr := winrm.NewClientKerberos(&winrm.Settings{
 		WinRMUsername: cfg.Username, WinRMPassword: cfg.Password, WinRMHost: cfg.Host, WinRMPort: cfg.Port,
 		WinRMProto: proto, WinRMInsecure: cfg.Insecure, KrbRealm: cfg.Realm, KrbConfig: cfg.KrbConf,
-		KrbSpn: "HTTP/" + cfg.Host,
+		KrbSpn: cfg.SPN,
 	})
 	p := *params
 	p.TransportDecorator = func() winrm.Transporter { return tr }

@@ -32,7 +32,8 @@ const (
 	UnencryptedRefused
 )
 
-// normAuth validates Config.Auth: "basic", "negotiate" and its alias "ntlm".
+// normAuth validates Config.Auth: "basic", "negotiate" and its alias
+// "ntlm", "kerberos" (kerberos.go).
 func normAuth(in []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
@@ -41,8 +42,8 @@ func normAuth(in []string) ([]string, error) {
 		if a == "ntlm" {
 			a = "negotiate"
 		}
-		if a != "basic" && a != "negotiate" {
-			return nil, fmt.Errorf("%w: auth scheme %q not supported (basic, negotiate, ntlm)", ErrConfig, a)
+		if a != "basic" && a != "negotiate" && a != "kerberos" {
+			return nil, fmt.Errorf("%w: auth scheme %q not supported (basic, negotiate, ntlm, kerberos)", ErrConfig, a)
 		}
 		if !seen[a] {
 			seen[a] = true
@@ -98,6 +99,7 @@ type reqAuth struct {
 	conn      *connAuth // set when NTLM authenticated the connection
 	handshake bool      // this request carried the AUTHENTICATE
 	sealed    bool      // the body was sealed: seal the reply
+	kerberos  bool      // a Kerberos AP-REQ authenticated this request (kerberos.go)
 }
 
 // authenticate returns the request's user, or answers 401 itself (a
@@ -109,6 +111,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*reqAuth,
 	}
 	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	switch {
+	case (strings.EqualFold(scheme, "Kerberos") || strings.EqualFold(scheme, "Negotiate") && isKerberosToken(strings.TrimSpace(token))) &&
+		s.authEnabled("kerberos"):
+		return s.kerberosLeg(w, r, scheme, strings.TrimSpace(token))
 	case strings.EqualFold(scheme, "Basic") && s.authEnabled("basic"):
 		if user, ok := s.checkBasic(r); ok {
 			return &reqAuth{user: user}, true
@@ -197,8 +202,11 @@ func (s *Server) lookupUser(name string) (string, string, bool) {
 func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request) {
 	drain(r)
 	w.Header().Del("Content-Type") // Windows' 401 is not SOAP (masterzen: "invalid content type")
-	if s.authEnabled("negotiate") {
+	if s.authEnabled("negotiate") || s.authEnabled("kerberos") {
 		w.Header().Add("WWW-Authenticate", "Negotiate")
+	}
+	if s.authEnabled("kerberos") {
+		w.Header().Add("WWW-Authenticate", "Kerberos")
 	}
 	if s.authEnabled("basic") {
 		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)
@@ -240,7 +248,9 @@ func (s *Server) readBody(r *http.Request, a *reqAuth) ([]byte, int) {
 	if r.TLS != nil || a.handshake && len(body) == 0 {
 		return body, 0 // HTTPS, or the bodiless last leg of a handshake
 	}
-	if a.conn != nil && s.cfg.Unencrypted != UnencryptedAllowed || a.conn == nil && s.cfg.Unencrypted == UnencryptedRefused {
+	// NTLM and Kerberos (no message encryption here) need AllowUnencrypted.
+	negotiated := a.conn != nil || a.kerberos
+	if negotiated && s.cfg.Unencrypted != UnencryptedAllowed || !negotiated && s.cfg.Unencrypted == UnencryptedRefused {
 		if a.conn != nil {
 			a.conn.mu.Lock()
 			a.conn.reset()

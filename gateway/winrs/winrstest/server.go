@@ -11,12 +11,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jcmturner/gokrb5/v8/keytab"
 )
 
 // Config configures a simulator. Zero values take the documented defaults.
 type Config struct {
 	Users            map[string]string // user -> password (Basic and NTLM)
-	Auth             []string          // "basic", "negotiate" (NTLM; alias "ntlm"); default basic (auth.go)
+	Auth             []string          // "basic", "negotiate" (NTLM; alias "ntlm"), "kerberos"; default basic (auth.go)
 	Path             string            // default "/wsman"
 	Hostname         string            // default "WINSRV01"
 	MaxShellsPerUser int               // default 30
@@ -32,6 +34,11 @@ type Config struct {
 	// Unencrypted is AllowUnencrypted for plain HTTP (default UnencryptedBasicOnly: Basic is
 	// served in the clear, an NTLM connection must seal its bodies); see auth.go.
 	Unencrypted Unencrypted
+	// Keytab (the bytes of a keytab file) holds the service keys Kerberos tickets are
+	// decrypted with; required with Auth "kerberos" (kerberos.go). Realm, when set, is
+	// the only client realm accepted (default: any realm the keytab's KDC vouches for).
+	Keytab []byte
+	Realm  string
 }
 
 func (c *Config) setDefaults() {
@@ -63,8 +70,9 @@ type Server struct {
 	mu     sync.Mutex
 	shells map[string]*shell
 	inj    *injector
-	cert   []byte      // PEM, TLS only
-	procs  procCounter // running remote processes (quota.go)
+	cert   []byte         // PEM, TLS only
+	keytab *keytab.Keytab // Kerberos service keys (kerberos.go)
+	procs  procCounter    // running remote processes (quota.go)
 }
 
 // NewUnstartedServer builds a server; call Serve.
@@ -78,8 +86,16 @@ func NewUnstartedServer(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new simulator: %w", err)
 	}
 	cfg.Auth = auth
+	var kt *keytab.Keytab
+	for _, a := range auth {
+		if a == "kerberos" {
+			if kt, err = loadKeytab(cfg.Keytab); err != nil {
+				return nil, fmt.Errorf("new simulator: %w", err)
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel, shells: map[string]*shell{}, inj: &injector{f: cfg.Faults}}
+	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel, shells: map[string]*shell{}, inj: &injector{f: cfg.Faults}, keytab: kt}
 	s.hs = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ConnContext: s.connContext}
 	if cfg.TLS {
 		c, p, err := selfSigned(cfg.Hostname)

@@ -1,0 +1,124 @@
+//go:build unix
+
+package winrs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/psgate/psgate/gateway/winrs/winrstest"
+)
+
+// The Kerberos path against the real KDC of the Samba AD test domain
+// (deploy/testenv/samba-ad.sh): masterzen's ClientKerberos gets a ticket for
+// HTTP/winsrv01.example.test from the KDC on 127.0.0.1:88 and the simulator
+// verifies it with that SPN's keytab, exported from Samba.
+
+const (
+	krbAccount = "svc-winsrv01"
+	krbSPN     = "HTTP/winsrv01.example.test"
+)
+
+// sambaKerberos skips (fails with PSGATE_TEST_REQUIRE=1) without the Samba
+// test domain.
+func sambaKerberos(t *testing.T) *winrstest.SambaKerberos {
+	t.Helper()
+	dir := os.Getenv("PSGATE_TEST_SAMBA_DIR")
+	if dir == "" || os.Getenv("PSGATE_TEST_SAMBA_URL") == "" {
+		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
+			t.Fatal("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
+		}
+		t.Skip("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	k, err := winrstest.NewSambaKerberos(ctx, dir, t.TempDir(), krbAccount, krbSPN)
+	if err != nil {
+		t.Fatalf("samba kerberos fixture: %v", err)
+	}
+	return k
+}
+
+// krbTarget starts a Kerberos-only simulator over HTTPS with the SPN's
+// keytab and returns a backend Config for alice that reaches it by address
+// (the name winsrv01.example.test resolves nowhere) with the SPN set.
+func krbTarget(t *testing.T, k *winrstest.SambaKerberos) (*winrstest.Server, Config) {
+	t.Helper()
+	s, err := winrstest.NewServer(winrstest.Config{
+		Users:  map[string]string{"alice": "unused-with-kerberos"},
+		Auth:   []string{"kerberos"},
+		Keytab: k.Keytab,
+		Realm:  k.Realm,
+		TLS:    true,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, Config{Host: s.Host(), Port: s.Port(), HTTPS: true, CACertPEM: s.CertPEM(), Auth: "kerberos",
+		Realm: k.Realm, KrbConf: k.Krb5Conf, SPN: k.SPN,
+		Username: "alice", Password: k.UserPassword, ConnectTimeout: 10 * time.Second, OperationTimeout: 2 * time.Second}
+}
+
+func TestKerberosSambaConsole(t *testing.T) {
+	k := sambaKerberos(t)
+	s, cfg := krbTarget(t, k)
+	c, rec := startSim(t, cfg)
+	out, ev := run(t, c, rec, "Write-Output 'hello'")
+	if ev.Kind != Prompt || !ev.Success || out[StreamStdout] != "hello\r\n" {
+		t.Fatalf("got %q %+v", out, ev)
+	}
+	out, ev = run(t, c, rec, "whoami")
+	if ev.Kind != Prompt || !ev.Success || out[StreamStdout] != "winsrv01\\alice\r\n" {
+		t.Fatalf("whoami: got %q %+v", out, ev)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.OpenShells(); n != 0 {
+		t.Fatalf("%d shells open after Close", n)
+	}
+}
+
+func TestKerberosSambaWrongPassword(t *testing.T) {
+	k := sambaKerberos(t)
+	s, cfg := krbTarget(t, k)
+	cfg.Password = "not-" + k.UserPassword
+	_, err := Start(context.Background(), cfg, func(Event) {})
+	if !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("Start with a wrong password: %v, want ErrInvalidCredentials", err)
+	}
+	t.Logf("wrong password: %v", err)
+	if n := s.OpenShells(); n != 0 {
+		t.Fatalf("%d shells open", n)
+	}
+}
+
+func TestKerberosSambaUnknownSPN(t *testing.T) {
+	k := sambaKerberos(t)
+	_, cfg := krbTarget(t, k)
+	cfg.SPN = "HTTP/nosuchhost.example.test"
+	_, err := Start(context.Background(), cfg, func(Event) {})
+	if !errors.Is(err, ErrUnknownComputer) {
+		t.Fatalf("Start with an unknown SPN: %v, want ErrUnknownComputer", err)
+	}
+	t.Logf("unknown SPN: %v", err)
+}
+
+// A ticket for a service whose key the target does not hold (the KDC knows
+// the SPN, the target's keytab is another's) is refused by the target: 401.
+func TestKerberosSambaWrongServiceKey(t *testing.T) {
+	k := sambaKerberos(t)
+	_, cfg := krbTarget(t, k)
+	cfg.SPN = "HOST/dc1.example.test" // the DC's own SPN: its key is not in the keytab
+	_, err := Start(context.Background(), cfg, func(Event) {})
+	if !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("Start with another service's ticket: %v, want ErrInvalidCredentials (401)", err)
+	}
+	t.Logf("another service's ticket: %v", err)
+}
