@@ -5,10 +5,15 @@ package winrs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/jcmturner/gokrb5/v8/messages"
 
 	"github.com/psgate/psgate/gateway/winrs/winrstest"
 )
@@ -48,19 +53,27 @@ func sambaKerberos(t *testing.T) *winrstest.SambaKerberos {
 // (the name winsrv01.example.test resolves nowhere) with the SPN set.
 func krbTarget(t *testing.T, k *winrstest.SambaKerberos) (*winrstest.Server, Config) {
 	t.Helper()
+	return krbTargetWith(t, k, winrstest.Config{TLS: true})
+}
+
+// krbTargetWith is krbTarget with the simulator's TLS and Unencrypted
+// settings taken from sim.
+func krbTargetWith(t *testing.T, k *winrstest.SambaKerberos, sim winrstest.Config) (*winrstest.Server, Config) {
+	t.Helper()
 	s, err := winrstest.NewServer(winrstest.Config{
-		Users:  map[string]string{"alice": "unused-with-kerberos"},
-		Auth:   []string{"kerberos"},
-		Keytab: k.Keytab,
-		Realm:  k.Realm,
-		TLS:    true,
-		Logger: slog.New(slog.DiscardHandler),
+		Users:       map[string]string{"alice": "unused-with-kerberos"},
+		Auth:        []string{"kerberos"},
+		Keytab:      k.Keytab,
+		Realm:       k.Realm,
+		TLS:         sim.TLS,
+		Unencrypted: sim.Unencrypted,
+		Logger:      slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	return s, Config{Host: s.Host(), Port: s.Port(), HTTPS: true, CACertPEM: s.CertPEM(), Auth: "kerberos",
+	return s, Config{Host: s.Host(), Port: s.Port(), HTTPS: sim.TLS, CACertPEM: s.CertPEM(), Auth: "kerberos",
 		Realm: k.Realm, KrbConf: k.Krb5Conf, SPN: k.SPN,
 		Username: "alice", Password: k.UserPassword, ConnectTimeout: 10 * time.Second, OperationTimeout: 2 * time.Second}
 }
@@ -121,4 +134,60 @@ func TestKerberosSambaWrongServiceKey(t *testing.T) {
 		t.Fatalf("Start with another service's ticket: %v, want ErrInvalidCredentials (401)", err)
 	}
 	t.Logf("another service's ticket: %v", err)
+}
+
+// masterzen's ClientKerberos has no message encryption, so over plain HTTP
+// the body goes in clear: a target with Windows' default
+// AllowUnencrypted=false refuses it (401, ErrInvalidCredentials), one with
+// AllowUnencrypted=true serves it.
+func TestKerberosSambaPlainHTTP(t *testing.T) {
+	k := sambaKerberos(t)
+	_, cfg := krbTargetWith(t, k, winrstest.Config{})
+	if _, err := Start(context.Background(), cfg, func(Event) {}); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("AllowUnencrypted=false: %v, want ErrInvalidCredentials", err)
+	}
+	_, cfg = krbTargetWith(t, k, winrstest.Config{Unencrypted: winrstest.UnencryptedAllowed})
+	c, rec := startSim(t, cfg)
+	if out, ev := run(t, c, rec, "Write-Output 'clear'"); ev.Kind != Prompt || !ev.Success || out[StreamStdout] != "clear\r\n" {
+		t.Fatalf("AllowUnencrypted=true: got %q %+v", out, ev)
+	}
+}
+
+// No KDC answers (a closed port on 127.0.0.1): no logon servers, not an
+// unreachable target. Needs no Samba.
+func TestKerberosNoKDC(t *testing.T) {
+	_, cfg := simTarget(t, "kerberos", true)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kdc := l.Addr().String()
+	l.Close() // nothing listens there now
+	cfg.Realm, cfg.SPN = "EXAMPLE.TEST", "HTTP/winsrv01.example.test"
+	cfg.KrbConf = filepath.Join(t.TempDir(), "krb5.conf")
+	if err := os.WriteFile(cfg.KrbConf, []byte(winrstest.Krb5Conf(cfg.Realm, kdc)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Start(context.Background(), cfg, func(Event) {})
+	if !errors.Is(err, ErrNoLogonServers) {
+		t.Fatalf("Start without a KDC: %v, want ErrNoLogonServers", err)
+	}
+	t.Logf("no KDC: %v", err)
+}
+
+// KDC errors as masterzen passes them on (text only, gokrb5's formatting).
+func TestKerberosKDCErrorCategories(t *testing.T) {
+	for code, want := range map[int32]error{24: ErrInvalidCredentials, 6: ErrInvalidCredentials, 18: ErrInvalidCredentials,
+		23: ErrInvalidCredentials, 7: ErrUnknownComputer, 12: ErrAccessDenied} {
+		krbErr := messages.KRBError{ErrorCode: code}
+		err := krbCategory(fmt.Errorf("unable to set SPNego Header: could not acquire client credential: %v", krbErr))
+		if !errors.Is(err, want) {
+			t.Errorf("KDC error %d: %v, want %v", code, err, want)
+		}
+	}
+	// Other KDC errors stay uncategorised here; classify calls them "no logon servers".
+	err := krbCategory(fmt.Errorf("x: %v", messages.KRBError{ErrorCode: 37})) // KRB_AP_ERR_SKEW
+	if !errors.Is(classify("creating shell", err), ErrNoLogonServers) {
+		t.Errorf("clock skew: %v", classify("creating shell", err))
+	}
 }

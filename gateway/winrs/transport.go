@@ -354,12 +354,19 @@ func krbErrorCategory(code int) error {
 	return nil
 }
 
-// krbCategory wraps a gokrb5 KDC error with its category. masterzen formats
-// gokrb5's errors with %v, so only their text survives ("KRB Error: (24)
-// KDC_ERR_PREAUTH_FAILED ..."); any other error is returned as it is (and
-// classify calls a remaining KDC error "no logon servers").
+// krbCategory wraps a gokrb5 KDC error, or its failure to reach a KDC,
+// with its category. masterzen formats gokrb5's errors with %v, so only
+// their text survives ("KRB Error: (24) KDC_ERR_PREAUTH_FAILED ..."); any
+// other error is returned as it is (and classify calls a remaining KDC
+// error "no logon servers").
 func krbCategory(err error) error {
 	s := err.Error()
+	if strings.Contains(s, "Networking_Error") && strings.Contains(s, "KDC") {
+		// gokrb5 could not reach any KDC of the realm: its "connection
+		// refused" is the KDC's, not the target's (classify would say
+		// ErrUnreachable).
+		return fmt.Errorf("%w: %w", ErrNoLogonServers, err)
+	}
 	i := strings.Index(s, "KRB Error: (")
 	if i < 0 {
 		return err
