@@ -48,7 +48,7 @@ bench: testenv
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./...
 
 ## bench-scale: DESIGN.md §6's scale target, SCALE console sessions (docs/PERFORMANCE.md "Scale").
-SCALE ?= 6000
+SCALE ?= 9900
 bench-scale:
 	PSGATE_SCALE=$(SCALE) $(GO) test -run '^$$' -bench '^BenchmarkScale$$' -benchtime=1x -timeout 60m ./cmd/psgate/
 

@@ -59,14 +59,19 @@ const (
 // scaleSample is the gateway process at one point.
 // rss is VmRSS as it is; rssMin after debug.FreeOSMemory (the heap's
 // free pages returned to the OS).
+// heapInuse and sys are MemStats.HeapInuse (spans with live objects) and
+// Sys (all memory the runtime obtained from the OS).
 type scaleSample struct {
 	heap, stack, rss, rssMin uint64
+	heapInuse, sys           uint64
 	goroutines, fds          int
 }
 
 func sampleScale() scaleSample {
 	heap, stack, g := heapNow()
-	s := scaleSample{heap: heap, stack: stack, rss: vmRSS(), goroutines: g, fds: openFDs()}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s := scaleSample{heap: heap, stack: stack, heapInuse: ms.HeapInuse, sys: ms.Sys, rss: vmRSS(), goroutines: g, fds: openFDs()}
 	debug.FreeOSMemory()
 	s.rssMin = vmRSS()
 	return s
@@ -339,6 +344,8 @@ func (e *scaleEnv) round(b *testing.B) {
 	b.ReportMetric(per(s0.stack, s3.stack), "stack-B/session-disconnected")
 	b.ReportMetric(per(s0.heap+s0.stack, s2.heap+s2.stack), "heap+stack-B/session-connected")
 	b.ReportMetric(per(s0.heap+s0.stack, s3.heap+s3.stack), "heap+stack-B/session-disconnected")
+	b.ReportMetric(per(s0.heapInuse, s2.heapInuse), "heapinuse-B/session-connected")
+	b.ReportMetric(per(s0.sys, s2.sys), "sys-B/session-connected")
 	b.ReportMetric(per(s0.rssMin, s2.rss), "rss-B/session-connected")
 	b.ReportMetric(per(s0.rssMin, s2.rssMin), "rss-min-B/session-connected")
 	b.ReportMetric(per(s0.rssMin, s3.rssMin), "rss-min-B/session-disconnected")
