@@ -30,7 +30,7 @@ const (
 
 // sambaKerberos skips (fails with PSGATE_TEST_REQUIRE=1) without the Samba
 // test domain.
-func sambaKerberos(t *testing.T) *winrstest.SambaKerberos {
+func sambaKerberos(t testing.TB) *winrstest.SambaKerberos {
 	t.Helper()
 	dir := os.Getenv("PSGATE_TEST_SAMBA_DIR")
 	if dir == "" || os.Getenv("PSGATE_TEST_SAMBA_URL") == "" {
@@ -51,14 +51,14 @@ func sambaKerberos(t *testing.T) *winrstest.SambaKerberos {
 // krbTarget starts a Kerberos-only simulator over HTTPS with the SPN's
 // keytab and returns a backend Config for alice that reaches it by address
 // (the name winsrv01.example.test resolves nowhere) with the SPN set.
-func krbTarget(t *testing.T, k *winrstest.SambaKerberos) (*winrstest.Server, Config) {
+func krbTarget(t testing.TB, k *winrstest.SambaKerberos) (*winrstest.Server, Config) {
 	t.Helper()
 	return krbTargetWith(t, k, winrstest.Config{TLS: true})
 }
 
 // krbTargetWith is krbTarget with the simulator's TLS and Unencrypted
 // settings taken from sim.
-func krbTargetWith(t *testing.T, k *winrstest.SambaKerberos, sim winrstest.Config) (*winrstest.Server, Config) {
+func krbTargetWith(t testing.TB, k *winrstest.SambaKerberos, sim winrstest.Config) (*winrstest.Server, Config) {
 	t.Helper()
 	s, err := winrstest.NewServer(winrstest.Config{
 		Users:       map[string]string{"alice": "unused-with-kerberos"},
@@ -189,5 +189,36 @@ func TestKerberosKDCErrorCategories(t *testing.T) {
 	err := krbCategory(fmt.Errorf("x: %v", messages.KRBError{ErrorCode: 37})) // KRB_AP_ERR_SKEW
 	if !errors.Is(classify("creating shell", err), ErrNoLogonServers) {
 		t.Errorf("clock skew: %v", classify("creating shell", err))
+	}
+}
+
+// BenchmarkKerberosSambaRoundTrip is one command (input line -> prompt)
+// through the console with Kerberos over HTTPS against the Samba KDC, next to
+// Basic over HTTPS: masterzen's ClientKerberos logs in (AS exchange) and gets
+// a service ticket (TGS exchange) for every request it posts.
+func BenchmarkKerberosSambaRoundTrip(b *testing.B) {
+	k := sambaKerberos(b)
+	_, krb := krbTarget(b, k)
+	_, basic := simTarget(b, "basic", true)
+	for _, tt := range []struct {
+		name string
+		cfg  Config
+	}{{"basic-https", basic}, {"kerberos-https", krb}} {
+		b.Run(tt.name, func(b *testing.B) {
+			rec := newRecorder()
+			c, err := Start(context.Background(), tt.cfg, rec.emit)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			untilPromptB(rec)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := c.Send("Write-Output x"); err != nil {
+					b.Fatal(err)
+				}
+				untilPromptB(rec)
+			}
+		})
 	}
 }
