@@ -192,6 +192,15 @@ func (c *conn) send(ws *websocket.Conn, frames []session.Frame) error {
 		if bp == nil {
 			bp = new([]byte)
 		}
+		// Sized for the usual case (CRLFs escaped) so that a new buffer —
+		// the pool empties at each GC — is allocated once, not regrown.
+		need := 128
+		for _, f := range frames {
+			need += len(f.Data) + len(f.Data)/16
+		}
+		if cap(*bp) < need {
+			*bp = make([]byte, 0, need)
+		}
 		msg = appendOutput((*bp)[:0], frames)
 	} else {
 		var err error
