@@ -1,0 +1,120 @@
+//go:build unix
+
+package winrstest_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/psgate/psgate/gateway/winrs/winrstest"
+)
+
+// sambaClientEnv prepares the Samba KDC fixture and an environment whose
+// KRB5_CONFIG points at it; it skips (fails with PSGATE_TEST_REQUIRE=1)
+// without the Samba test domain.
+func sambaClientEnv(t *testing.T) (*winrstest.SambaKerberos, []string) {
+	t.Helper()
+	dir := os.Getenv("PSGATE_TEST_SAMBA_DIR")
+	if dir == "" || os.Getenv("PSGATE_TEST_SAMBA_URL") == "" {
+		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
+			t.Fatal("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
+		}
+		t.Skip("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	k, err := winrstest.NewSambaKerberos(ctx, dir, t.TempDir(), "svc-winsrv01", krbSPN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, append(os.Environ(), "KRB5_CONFIG="+k.Krb5Conf)
+}
+
+// kinitScript gets alice's TGT into a credential cache with Samba's own
+// Kerberos library (samba.credentials), as no kinit is installed.
+const kinitScript = `
+import sys
+from samba.credentials import Credentials
+from samba.param import LoadParm
+realm, user, pw, ccache = sys.argv[1:5]
+lp = LoadParm()
+lp.set("realm", realm)
+c = Credentials()
+c.guess(lp)
+c.set_username(user)
+c.set_password(pw)
+c.set_realm(realm)
+c.get_named_ccache(lp, "FILE:" + ccache)
+`
+
+// TestKerberosSambaCurl checks the simulator's Kerberos acceptor against an
+// independent initiator: curl --negotiate over MIT's GSS-API with a TGT from
+// the Samba KDC (tokens built by another implementation than gokrb5's).
+// curl reads WWW-Authenticate only on a 401, so it does not check the
+// mutual-authentication reply (TestKerberosSambaGensec does).
+func TestKerberosSambaCurl(t *testing.T) {
+	k, env := sambaClientEnv(t)
+	if out, err := exec.Command("curl", "-V").Output(); err != nil || !strings.Contains(string(out), "SPNEGO") {
+		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
+			t.Fatalf("curl with SPNEGO not available: %v", err)
+		}
+		t.Skipf("curl with SPNEGO not available: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ccache := filepath.Join(t.TempDir(), "ccache")
+	env = append(env, "KRB5CCNAME=FILE:"+ccache)
+	kinit := exec.CommandContext(ctx, "/usr/bin/python3", "-c", kinitScript, k.Realm, "alice", k.UserPassword, ccache)
+	kinit.Env = env
+	if out, err := kinit.CombinedOutput(); err != nil {
+		t.Fatalf("kinit alice with samba.credentials: %v\n%s", err, out)
+	}
+	for _, tt := range []struct {
+		name string
+		user string // simulator's Users key
+		want string
+	}{{"accepted", "alice", "200"}, {"unknown user", "bob", "401"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := krbSim(t, winrstest.Config{Keytab: k.Keytab, Unencrypted: winrstest.UnencryptedAllowed,
+				Users: map[string]string{tt.user: "unused"}})
+			u, err := url.Parse(s.URL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			host := "winsrv01.example.test" // curl asks for HTTP@<URL host>
+			curl := exec.CommandContext(ctx, "curl", "-sS", "-v", "--negotiate", "-u", ":", "-X", "POST", "-d", "",
+				"--resolve", host+":"+u.Port()+":127.0.0.1", "-o", "/dev/null", "-w", "%{http_code}",
+				"http://"+host+":"+u.Port()+u.Path)
+			curl.Env = env
+			var stderr strings.Builder
+			curl.Stderr = &stderr
+			out, err := curl.Output()
+			if err != nil || string(out) != tt.want {
+				t.Fatalf("curl: %v, status %q, want %s\n%s", err, out, tt.want, stderr.String())
+			}
+			if tt.want == "200" && !strings.Contains(strings.ToLower(stderr.String()), "< www-authenticate: negotiate ") {
+				t.Fatalf("no mutual-authentication reply:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+// TestKerberosSambaGensec is Samba's own client (gensec SPNEGO over its
+// Heimdal krb5 mechanism, mutual authentication on): the simulator's
+// NegTokenResp and AP-REP must complete its security context.
+func TestKerberosSambaGensec(t *testing.T) {
+	k, env := sambaClientEnv(t)
+	s, _ := krbSim(t, winrstest.Config{Keytab: k.Keytab, Unencrypted: winrstest.UnencryptedAllowed})
+	py := exec.Command("/usr/bin/python3", "testdata/gensec_check.py", s.URL(), k.Realm, "alice", k.UserPassword, "winsrv01.example.test")
+	py.Env = env
+	out, err := py.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "\nOK\n") {
+		t.Fatalf("gensec client: %v\n%s", err, out)
+	}
+}
