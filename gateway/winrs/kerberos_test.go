@@ -222,3 +222,16 @@ func BenchmarkKerberosSambaRoundTrip(b *testing.B) {
 		})
 	}
 }
+
+func TestKerberosSPNDefault(t *testing.T) {
+	cfg := Config{Host: "srv1.example.test", Auth: "kerberos", Realm: "EXAMPLE.TEST", Username: "alice"}
+	cfg.setDefaults()
+	if cfg.SPN != "HTTP/srv1.example.test" {
+		t.Fatalf("SPN %q, want HTTP/srv1.example.test", cfg.SPN)
+	}
+	cfg = Config{Host: "10.0.0.5", SPN: "HTTP/srv1.example.test"}
+	cfg.setDefaults()
+	if cfg.SPN != "HTTP/srv1.example.test" {
+		t.Fatalf("SPN %q: the configured one must stay", cfg.SPN)
+	}
+}

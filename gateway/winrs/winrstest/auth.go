@@ -201,7 +201,8 @@ func (s *Server) lookupUser(name string) (string, string, bool) {
 // enabled scheme, as Windows does.
 func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request) {
 	drain(r)
-	w.Header().Del("Content-Type") // Windows' 401 is not SOAP (masterzen: "invalid content type")
+	w.Header().Del("Content-Type")     // Windows' 401 is not SOAP (masterzen: "invalid content type")
+	w.Header().Del("WWW-Authenticate") // a Kerberos AP-REP set before the request was refused
 	if s.authEnabled("negotiate") || s.authEnabled("kerberos") {
 		w.Header().Add("WWW-Authenticate", "Negotiate")
 	}

@@ -1,9 +1,10 @@
 // Package winrstest is a WinRM server simulator in the spirit of
 // net/http/httptest: it speaks the MS-WSMV cmd-shell subset (Create, Command,
-// Send, Receive, Signal, Delete) with Basic and Negotiate (server-side
-// NTLMv2, state bound to the TCP connection, NTLM message encryption) over
-// HTTP or HTTPS and runs a small PowerShell-like remote process
-// (winrstest/pwsh). Tests and psgate demo use it.
+// Send, Receive, Signal, Delete) with Basic, Negotiate (server-side
+// NTLMv2, state bound to the TCP connection, NTLM message encryption) and
+// Kerberos (AP-REQs verified with a keytab, kerberos.go) over HTTP or HTTPS
+// and runs a small PowerShell-like remote process (winrstest/pwsh). Tests
+// and psgate demo use it.
 //
 // Replies keep the element shape of
 // real Windows recordings (RelatesTo echoes the request MessageID, one
