@@ -4,6 +4,10 @@ package winrstest_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -11,6 +15,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jcmturner/gokrb5/v8/client"
+	"github.com/jcmturner/gokrb5/v8/config"
+	"github.com/jcmturner/gokrb5/v8/spnego"
 
 	"github.com/psgate/psgate/gateway/winrs/winrstest"
 )
@@ -117,4 +125,68 @@ func TestKerberosSambaGensec(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "\nOK\n") {
 		t.Fatalf("gensec client: %v\n%s", err, out)
 	}
+}
+
+// BenchmarkKerberosSambaRequest is one authenticated request (an empty POST
+// over HTTPS) with a fresh AP-REQ from a gokrb5 client that logged in once
+// and keeps its service ticket ("cached"), next to what masterzen's
+// ClientKerberos does for every request: a new client, an AS and a TGS
+// exchange with the Samba KDC, then the AP-REQ ("login-per-request").
+func BenchmarkKerberosSambaRequest(b *testing.B) {
+	dir := os.Getenv("PSGATE_TEST_SAMBA_DIR")
+	if dir == "" || os.Getenv("PSGATE_TEST_SAMBA_URL") == "" {
+		b.Skip("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
+	}
+	k, err := winrstest.NewSambaKerberos(context.Background(), dir, b.TempDir(), "svc-winsrv01", krbSPN)
+	if err != nil {
+		b.Fatal(err)
+	}
+	conf, err := config.Load(k.Krb5Conf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := winrstest.NewServer(winrstest.Config{Users: map[string]string{"alice": "unused"}, Auth: []string{"kerberos"},
+		Keytab: k.Keytab, TLS: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(s.CertPEM())
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	defer hc.CloseIdleConnections()
+	request := func(b *testing.B, cl *client.Client) {
+		req, err := http.NewRequest(http.MethodPost, s.URL(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := spnego.SetSPNEGOHeader(cl, req, krbSPN); err != nil {
+			b.Fatal(err)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	b.Run("cached", func(b *testing.B) {
+		cl := client.NewWithPassword("alice", k.Realm, k.UserPassword, conf, client.DisablePAFXFAST(true))
+		defer cl.Destroy()
+		request(b, cl)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			request(b, cl)
+		}
+	})
+	b.Run("login-per-request", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			cl := client.NewWithPassword("alice", k.Realm, k.UserPassword, conf,
+				client.DisablePAFXFAST(true), client.AssumePreAuthentication(true))
+			request(b, cl)
+			cl.Destroy()
+		}
+	})
 }
