@@ -17,7 +17,7 @@ import (
 
 // Config configures a simulator. Zero values take the documented defaults.
 type Config struct {
-	Users            map[string]string // user -> password (Basic and NTLM)
+	Users            map[string]string // user -> password (Basic and NTLM); Kerberos accepts these names
 	Auth             []string          // "basic", "negotiate" (NTLM; alias "ntlm"), "kerberos"; default basic (auth.go)
 	Path             string            // default "/wsman"
 	Hostname         string            // default "WINSRV01"
