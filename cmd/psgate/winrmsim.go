@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 // newWinRMSimCmd is `psgate winrm-sim`: the WinRM simulator on a fixed
 // address, one log line per request, stopped by Ctrl+C (context cancel).
 func newWinRMSimCmd(e *env) *cobra.Command {
-	var listen, auth, path, unencrypted string
+	var listen, auth, path, unencrypted, keytabFile, realm string
 	var users []string
 	var useTLS bool
 	var idleTimeout time.Duration // fault injection and quotas (docs/winrm-simulator.md)
@@ -50,6 +52,17 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 					idleTimeout, maxOperations, maxShells)
 			}
 			cfg.IdleTimeout, cfg.MaxOperationsPerUser, cfg.MaxShellsPerUser = idleTimeout, maxOperations, maxShells
+			if slices.Contains(cfg.Auth, "kerberos") && keytabFile == "" {
+				return errors.New("winrm-sim: --auth kerberos needs --keytab FILE (the HTTP/host service keys, e.g. from samba-tool domain exportkeytab)")
+			}
+			if keytabFile != "" {
+				b, err := os.ReadFile(keytabFile)
+				if err != nil {
+					return fmt.Errorf("winrm-sim: --keytab: %w", err)
+				}
+				cfg.Keytab = b
+			}
+			cfg.Realm = realm
 			s, err := winrstest.NewUnstartedServer(cfg)
 			if err != nil {
 				return fmt.Errorf("winrm-sim: %w", err)
@@ -81,7 +94,7 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 	}
 	c.Flags().StringVar(&listen, "listen", "127.0.0.1:5985", "address to listen on")
 	c.Flags().StringArrayVar(&users, "user", nil, "NAME:PASSWORD (repeatable)")
-	c.Flags().StringVar(&auth, "auth", "basic", "authentication schemes, comma-separated: basic, negotiate (NTLM; alias ntlm)")
+	c.Flags().StringVar(&auth, "auth", "basic", "authentication schemes, comma-separated: basic, negotiate (NTLM; alias ntlm), kerberos (needs --keytab)")
 	c.Flags().StringVar(&unencrypted, "unencrypted", "basic-only",
 		"plain-HTTP bodies served unsealed (AllowUnencrypted): basic-only (NTLM must seal), allowed, refused")
 	c.Flags().BoolVar(&useTLS, "tls", false, "serve HTTPS with a generated self-signed certificate")
@@ -89,6 +102,8 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 	c.Flags().DurationVar(&idleTimeout, "idle-timeout", 0, "delete shells idle this long (0: 7200s, Windows' default; a Create's IdleTimeOut wins)")
 	c.Flags().IntVar(&maxOperations, "max-operations", 0, "MaxConcurrentOperationsPerUser: shells + commands per user (0: 1500)")
 	c.Flags().IntVar(&maxShells, "max-shells-per-user", 0, "MaxShellsPerUser (0: 30)")
+	c.Flags().StringVar(&keytabFile, "keytab", "", "keytab `file` with the service keys (HTTP/host) for --auth kerberos")
+	c.Flags().StringVar(&realm, "realm", "", "accept Kerberos clients of this realm only (default: any realm the keytab's KDC issued)")
 	return c
 }
 

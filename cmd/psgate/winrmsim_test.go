@@ -5,6 +5,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,13 +76,24 @@ func TestWinRMSimBadUser(t *testing.T) {
 }
 
 func TestWinRMSimBadFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"--auth", "kerberos"},
-		{"--unencrypted", "sometimes"},
+	junk := filepath.Join(t.TempDir(), "junk.keytab")
+	if err := os.WriteFile(junk, []byte("not a keytab"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string // the error names the flag or the problem
+	}{
+		{[]string{"--auth", "kerberos"}, "--auth kerberos needs --keytab"},
+		{[]string{"--auth", "kerberos", "--keytab", "/nonexistent.keytab"}, "/nonexistent.keytab"},
+		{[]string{"--auth", "kerberos", "--keytab", junk}, "keytab"},
+		{[]string{"--auth", "digest"}, "digest"},
+		{[]string{"--unencrypted", "sometimes"}, "sometimes"},
 	} {
-		argv := append([]string{"winrm-sim", "--listen", "127.0.0.1:0", "--user", "a:b"}, args...)
-		if err := run(context.Background(), argv, strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
-			t.Errorf("%v accepted", args)
+		argv := append([]string{"winrm-sim", "--listen", "127.0.0.1:0", "--user", "a:b"}, tt.args...)
+		err := run(context.Background(), argv, strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: err %v, want one naming %q", tt.args, err, tt.want)
 		}
 	}
 }
