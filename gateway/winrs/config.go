@@ -32,7 +32,9 @@ type Config struct {
 	// Username ("user", "DOMAIN\user" or "user@realm") and Password.
 	Username, Password string
 	// Realm and KrbConf (path of a krb5.conf, default /etc/krb5.conf) are
-	// used with Auth "kerberos" through masterzen's ClientKerberos.
+	// used with Auth "kerberos": each console logs in once (gokrb5) as the
+	// user part of Username (a DOMAIN\ prefix or @realm suffix is dropped)
+	// in Realm, with Password, and sends a new AP-REQ with every request.
 	Realm, KrbConf string
 	// SPN is the Kerberos service principal of the target (Auth
 	// "kerberos"), default "HTTP/" + Host. Set it when Host is an address

@@ -113,11 +113,21 @@ func Start(ctx context.Context, cfg Config, emit func(Event)) (*Console, error) 
 		ready:    make(chan struct{}),
 		loopDone: make(chan struct{}),
 	}
+	var krb *krbAuth
 	var err error
-	if c.ctl, err = newPoster(&c.cfg, c.params); err == nil {
-		c.recv, err = newPoster(&c.cfg, c.params)
+	if cfg.Auth == "kerberos" {
+		krb, err = newKrbAuth(&c.cfg) // logs in at the first request (Create)
 	}
+	if err == nil {
+		if c.ctl, err = newPoster(&c.cfg, krb); err == nil {
+			c.recv, err = newPoster(&c.cfg, krb)
+		}
+	}
+	c.cfg.Password = "" // the posters (or the gokrb5 client) hold their copy
 	if err != nil {
+		if krb != nil {
+			krb.destroy()
+		}
 		c.wipe()
 		return nil, fmt.Errorf("starting console on %q: %w", cfg.Host, err)
 	}

@@ -34,18 +34,21 @@ type poster interface {
 // settings, no timeouts: a black-holed host hangs it forever) and shares NTLM
 // state between concurrent Posts (masterzen#142), and every transport ignores
 // a custom path (Endpoint.url() is always /wsman). So this one does Basic,
-// NTLM (Azure/go-ntlmssp, as masterzen's ClientNTLM) and NTLM with message
+// NTLM (Azure/go-ntlmssp, as masterzen's ClientNTLM), NTLM with message
 // encryption (bodgit/ntlmssp, the same library and wire format as
-// masterzen's Encryption) over an http.Client we control. Posts on one
+// masterzen's Encryption) and Kerberos (gokrb5, kerberos.go: one login per
+// console instead of masterzen's ClientKerberos, which logs in for every
+// request) over an http.Client we control. Posts on one
 // httpPoster are serialised (mu): the console gives its Receive loop a
 // poster of its own, so Send never waits for a long-poll, and no NTLM state is
 // ever shared between concurrent requests (#142 worked around).
 type httpPoster struct {
 	mu       sync.Mutex
 	url      string
-	mode     string // "basic", "ntlm", "sealed"
+	mode     string // "basic", "ntlm", "sealed", "kerberos"
 	user     string
 	password string
+	krb      *krbAuth // kerberos mode: the console's credential, shared with its other poster
 	tr       *http.Transport
 	client   *http.Client
 	session  *ntlmssp.SecuritySession // sealed mode: the current connection's
@@ -62,7 +65,7 @@ const (
 	transportWriteBuffer = 2 << 10
 )
 
-func newHTTPPoster(cfg *Config, mode string) (*httpPoster, error) {
+func newHTTPPoster(cfg *Config, mode string, krb *krbAuth) (*httpPoster, error) {
 	tlsCfg := &tls.Config{
 		InsecureSkipVerify: cfg.Insecure, //nolint:gosec // operator's explicit choice
 		ServerName:         cfg.TLSServerName,
@@ -76,7 +79,10 @@ func newHTTPPoster(cfg *Config, mode string) (*httpPoster, error) {
 		tlsCfg.RootCAs = pool
 	}
 	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
-	p := &httpPoster{url: cfg.endpointURL(), mode: mode, user: cfg.Username, password: cfg.Password}
+	p := &httpPoster{url: cfg.endpointURL(), mode: mode, user: cfg.Username, password: cfg.Password, krb: krb}
+	if mode == "kerberos" {
+		p.password = "" // the gokrb5 client holds the credential
+	}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := dialer.DialContext(ctx, network, addr)
@@ -126,8 +132,11 @@ func (p *httpPoster) post(ctx context.Context, msg *soap.SoapMessage) (string, e
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	body := []byte(msg.String())
-	if p.mode == "sealed" {
+	switch p.mode {
+	case "sealed":
 		return p.postSealed(ctx, body)
+	case "kerberos":
+		return p.postKerberos(ctx, body)
 	}
 	req, err := p.newRequest(ctx, body)
 	if err != nil {
@@ -284,142 +293,67 @@ func readReply(resp *http.Response) (string, error) {
 	return string(b), nil
 }
 
-// close drops the idle connections and the password. It waits for a post
-// in flight (bounded by that post's deadline).
+// postKerberos sends body with a fresh Kerberos AP-REQ (kerberos.go):
+// Kerberos authenticates each request, not the connection. A 401 (the
+// target refused the ticket: e.g. its key changed since the ticket was
+// issued) makes the console log in again and get a new ticket, once; a
+// second 401 is the caller's *FaultError (ErrInvalidCredentials).
+func (p *httpPoster) postKerberos(ctx context.Context, body []byte) (string, error) {
+	for attempt := 0; ; attempt++ {
+		auth, gen, err := p.krb.header(ctx)
+		if err != nil {
+			return "", err
+		}
+		req, err := p.newRequest(ctx, body)
+		if err != nil {
+			return "", err
+		}
+		req.Header.Set("Authorization", auth)
+		resp, err := p.client.Do(req)
+		if err != nil {
+			return "", err
+		}
+		reply, err := readReply(resp)
+		var f *FaultError
+		if attempt == 0 && errors.As(err, &f) && f.Status == http.StatusUnauthorized {
+			if err := p.krb.relogin(ctx, gen); err != nil {
+				return "", err
+			}
+			continue
+		}
+		return reply, err
+	}
+}
+
+// close drops the idle connections and the password (kerberos: the
+// console's gokrb5 client, its TGT and tickets). It waits for a post in
+// flight (bounded by that post's deadline).
 func (p *httpPoster) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tr.CloseIdleConnections()
 	p.password = ""
-}
-
-// krbPoster posts through masterzen's ClientKerberos, which takes no
-// context: the Post runs in a goroutine and the caller stops waiting at the
-// deadline. The goroutine itself ends at the endpoint's
-// ResponseHeaderTimeout (OperationTimeout + ConnectTimeout) or the 30 s dial
-// timeout inside masterzen, so it is bounded but may outlive the caller.
-type krbPoster struct {
-	client *winrm.Client
-	tr     winrm.Transporter
-}
-
-func (k *krbPoster) post(ctx context.Context, msg *soap.SoapMessage) (string, error) {
-	type result struct {
-		body string
-		err  error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		b, err := k.tr.Post(k.client, msg)
-		ch <- result{b, err}
-	}()
-	select {
-	case r := <-ch:
-		if r.err != nil && strings.Contains(r.err.Error(), "request returned: ") {
-			return "", &FaultError{Status: statusFromKrb(r.err.Error()), Reason: r.err.Error()}
-		}
-		if r.err != nil {
-			return "", krbCategory(r.err)
-		}
-		return r.body, nil
-	case <-ctx.Done():
-		return "", ctx.Err()
+	if p.krb != nil {
+		p.krb.destroy()
 	}
 }
 
-func statusFromKrb(s string) int {
-	var code int
-	if i := strings.Index(s, "request returned: "); i >= 0 {
-		_, _ = fmt.Sscanf(s[i+len("request returned: "):], "%d", &code)
-	}
-	return code
-}
-
-// krbErrorCategory maps the KDC error codes (RFC 4120 7.5.9) that say
-// something about the user's credential or the target's name rather than
-// the KDC's availability.
-func krbErrorCategory(code int) error {
-	switch code {
-	case 6, // KDC_ERR_C_PRINCIPAL_UNKNOWN
-		18, // KDC_ERR_CLIENT_REVOKED: disabled, locked out or expired
-		23, // KDC_ERR_KEY_EXPIRED: password expired or must change
-		24, // KDC_ERR_PREAUTH_FAILED: wrong password
-		31: // KRB_AP_ERR_BAD_INTEGRITY: reply not decryptable with the password's key
-		return ErrInvalidCredentials
-	case 7: // KDC_ERR_S_PRINCIPAL_UNKNOWN: no account has the SPN
-		return ErrUnknownComputer
-	case 12: // KDC_ERR_POLICY (e.g. logon hours, workstation restriction)
-		return ErrAccessDenied
-	}
-	return nil
-}
-
-// krbCategory wraps a gokrb5 KDC error, or its failure to reach a KDC,
-// with its category. masterzen formats gokrb5's errors with %v, so only
-// their text survives ("KRB Error: (24) KDC_ERR_PREAUTH_FAILED ..."); any
-// other error is returned as it is (and classify calls a remaining KDC
-// error "no logon servers").
-func krbCategory(err error) error {
-	s := err.Error()
-	if strings.Contains(s, "Networking_Error") && strings.Contains(s, "KDC") {
-		// gokrb5 could not reach any KDC of the realm: its "connection
-		// refused" is the KDC's, not the target's (classify would say
-		// ErrUnreachable).
-		return fmt.Errorf("%w: %w", ErrNoLogonServers, err)
-	}
-	i := strings.Index(s, "KRB Error: (")
-	if i < 0 {
-		return err
-	}
-	var code int
-	if _, scanErr := fmt.Sscanf(s[i+len("KRB Error: ("):], "%d)", &code); scanErr != nil {
-		return err
-	}
-	if cat := krbErrorCategory(code); cat != nil {
-		return fmt.Errorf("%w: kerberos error %d: %w", cat, code, err)
-	}
-	return err
-}
-
-func (k *krbPoster) close() {}
-
-func newKrbPoster(cfg *Config, params *winrm.Parameters) (*krbPoster, error) {
-	proto := "http"
-	if cfg.HTTPS {
-		proto = "https"
-	}
-	if cfg.Path != "/wsman" {
-		return nil, fmt.Errorf("kerberos: path %q: masterzen's ClientKerberos only posts to /wsman", cfg.Path)
-	}
-	tr := winrm.NewClientKerberos(&winrm.Settings{
-		WinRMUsername: cfg.Username, WinRMPassword: cfg.Password, WinRMHost: cfg.Host, WinRMPort: cfg.Port,
-		WinRMProto: proto, WinRMInsecure: cfg.Insecure, KrbRealm: cfg.Realm, KrbConfig: cfg.KrbConf,
-		KrbSpn: cfg.SPN,
-	})
-	p := *params
-	p.TransportDecorator = func() winrm.Transporter { return tr }
-	ep := winrm.NewEndpoint(cfg.Host, cfg.Port, cfg.HTTPS, cfg.Insecure, cfg.CACertPEM, nil, nil,
-		cfg.OperationTimeout+cfg.ConnectTimeout)
-	ep.TLSServerName = cfg.TLSServerName
-	c, err := winrm.NewClientWithParameters(ep, cfg.Username, cfg.Password, &p)
-	if err != nil {
-		return nil, fmt.Errorf("kerberos client for %s: %w", cfg.Host, err)
-	}
-	return &krbPoster{client: c, tr: tr}, nil
-}
-
-// newPoster picks the transport for cfg.Auth.
-func newPoster(cfg *Config, params *winrm.Parameters) (poster, error) {
+// newPoster picks the transport for cfg.Auth. krb is the console's
+// Kerberos credential (Auth "kerberos"), shared by its posters.
+func newPoster(cfg *Config, krb *krbAuth) (poster, error) {
 	switch cfg.Auth {
 	case "basic":
-		return newHTTPPoster(cfg, "basic")
+		return newHTTPPoster(cfg, "basic", nil)
 	case "negotiate":
 		if cfg.HTTPS {
-			return newHTTPPoster(cfg, "ntlm")
+			return newHTTPPoster(cfg, "ntlm", nil)
 		}
-		return newHTTPPoster(cfg, "sealed")
+		return newHTTPPoster(cfg, "sealed", nil)
 	case "kerberos":
-		return newKrbPoster(cfg, params)
+		if krb == nil {
+			return nil, errors.New("auth \"kerberos\": no credential")
+		}
+		return newHTTPPoster(cfg, "kerberos", krb)
 	}
 	return nil, fmt.Errorf("auth %q: unsupported", cfg.Auth)
 }
