@@ -3,13 +3,21 @@
 package winrs
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -108,6 +116,55 @@ func TestKerberosSambaKDCOncePerConsole(t *testing.T) {
 		t.Fatalf("%d shells open after Close", got)
 	}
 	t.Logf("KDC connections: %d per console", login)
+}
+
+// A 401 makes the console log in again and send the request once more
+// with a new ticket: one more login, the command succeeds. Two 401s in a
+// row fail the request with ErrInvalidCredentials after one re-login, not
+// more. A plain-HTTP front refuses the chosen Send requests of the
+// simulator behind it (AllowUnencrypted, so the front needs no TLS).
+func TestKerberosSambaReloginOn401(t *testing.T) {
+	k := sambaKerberos(t)
+	s, cfg := krbTargetWith(t, k, winrstest.Config{Unencrypted: winrstest.UnencryptedAllowed})
+	kdc, n := kdcProxy(t, "127.0.0.1:88")
+	cfg.KrbConf = writeKrb5Conf(t, k.Realm, kdc)
+	back, err := url.Parse(fmt.Sprintf("http://%s:%d", s.Host(), s.Port()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(back)
+	rp.ErrorLog = log.New(io.Discard, "", 0) // the Receive cancelled at Close
+	var refuse atomic.Int64 // Send requests still to refuse
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(body), "/windows/shell/Send") && refuse.Add(-1) >= 0 {
+			w.Header().Set("WWW-Authenticate", "Negotiate")
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	fa := front.Listener.Addr().(*net.TCPAddr)
+	cfg.Host, cfg.Port = fa.IP.String(), fa.Port
+
+	c, rec := startSim(t, cfg)
+	login := n.Load()
+	refuse.Store(1)
+	if out, ev := run(t, c, rec, "Write-Output 'again'"); ev.Kind != Prompt || out[StreamStdout] != "again\r\n" {
+		t.Fatalf("after one 401: got %q %+v", out, ev)
+	}
+	if got := n.Load(); got != 2*login {
+		t.Fatalf("%d KDC connections after one 401, want %d (one re-login)", got, 2*login)
+	}
+	refuse.Store(2)
+	if err := c.Send("Write-Output 'refused'"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("Send refused twice: %v, want ErrInvalidCredentials", err)
+	}
+	if got := n.Load(); got != 3*login {
+		t.Fatalf("%d KDC connections after two 401s, want %d (one more re-login)", got, 3*login)
+	}
 }
 
 // A black-holed target with Kerberos: the login at the real KDC succeeds,
