@@ -134,7 +134,7 @@ func TestKerberosSambaReloginOn401(t *testing.T) {
 	}
 	rp := httputil.NewSingleHostReverseProxy(back)
 	rp.ErrorLog = log.New(io.Discard, "", 0) // the Receive cancelled at Close
-	var refuse atomic.Int64 // Send requests still to refuse
+	var refuse atomic.Int64                  // Send requests still to refuse
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if strings.Contains(string(body), "/windows/shell/Send") && refuse.Add(-1) >= 0 {
