@@ -1,6 +1,7 @@
 package winrs
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -11,9 +12,11 @@ import (
 	"time"
 
 	"github.com/jcmturner/gofork/encoding/asn1"
+	"github.com/jcmturner/gokrb5/v8/asn1tools"
 	"github.com/jcmturner/gokrb5/v8/client"
 	"github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/gssapi"
+	"github.com/jcmturner/gokrb5/v8/iana/asnAppTag"
 	"github.com/jcmturner/gokrb5/v8/iana/chksumtype"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/spnego"
@@ -40,6 +43,9 @@ type krbAuth struct {
 	realm string
 	conf  *config.Config
 	last  time.Time // the last authenticator's time: each one is later (replay caches)
+
+	tkt       []byte // the service ticket, marshalled
+	tktCipher []byte // its encrypted part, to notice a new ticket
 }
 
 // newKrbAuth loads cfg.KrbConf and makes the client; it does not contact
@@ -156,7 +162,7 @@ func (k *krbAuth) negotiateToken(tkt messages.Ticket, key types.EncryptionKey) (
 	if err != nil {
 		return nil, fmt.Errorf("kerberos ap-req for %s: %w", k.spn, err)
 	}
-	b, err := apReq.Marshal()
+	b, err := k.marshalAPReq(&apReq)
 	if err != nil {
 		return nil, fmt.Errorf("kerberos ap-req for %s: marshal: %w", k.spn, err)
 	}
@@ -173,6 +179,36 @@ func (k *krbAuth) negotiateToken(tkt messages.Ticket, key types.EncryptionKey) (
 		return nil, fmt.Errorf("kerberos: marshal spnego token: %w", err)
 	}
 	return out, nil
+}
+
+// apReqASN1 is an AP-REQ (RFC 4120 5.5.1) with the ticket already
+// marshalled, as gokrb5's own APReq.Marshal builds it.
+type apReqASN1 struct {
+	PVNO          int                 `asn1:"explicit,tag:0"`
+	MsgType       int                 `asn1:"explicit,tag:1"`
+	APOptions     asn1.BitString      `asn1:"explicit,tag:2"`
+	Ticket        asn1.RawValue       `asn1:"explicit,tag:3"`
+	Authenticator types.EncryptedData `asn1:"explicit,tag:4"`
+}
+
+// marshalAPReq is gokrb5's APReq.Marshal, but marshals the ticket only
+// when it changed (a third of the cost of a token otherwise); k.mu is held.
+func (k *krbAuth) marshalAPReq(a *messages.APReq) ([]byte, error) {
+	if k.tkt == nil || !bytes.Equal(k.tktCipher, a.Ticket.EncPart.Cipher) {
+		tb, err := a.Ticket.Marshal()
+		if err != nil {
+			return nil, fmt.Errorf("ticket: %w", err)
+		}
+		k.tkt, k.tktCipher = tb, a.Ticket.EncPart.Cipher
+	}
+	m := apReqASN1{PVNO: a.PVNO, MsgType: a.MsgType, APOptions: a.APOptions,
+		Ticket:        asn1.RawValue{Class: asn1.ClassContextSpecific, IsCompound: true, Tag: 3, Bytes: k.tkt},
+		Authenticator: a.EncryptedAuthenticator}
+	b, err := asn1.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return asn1tools.AddASNAppTag(b, asnAppTag.APREQ), nil
 }
 
 // gssChecksum is the RFC 4121 4.1.1 authenticator checksum: no channel
