@@ -115,6 +115,28 @@ func TestNamesGetSuffixOnCollision(t *testing.T) {
 	}
 }
 
+// TestManyOpensInOneSecond: past the numbered names, a script opening
+// more sessions in one second than maxNameProbes (a high cap) still gets
+// them, named after their IDs, all distinct.
+func TestManyOpensInOneSecond(t *testing.T) {
+	m := newTestManager(t, Config{Clock: newFakeClock(), MaxPerUser: 1000})
+	seen := map[string]bool{}
+	for i := range maxNameProbes + 20 {
+		s, err := m.Open(context.Background(), OpenRequest{User: "alice"}, opener(nil))
+		if err != nil {
+			t.Fatalf("open %d in one second: %v", i+1, err)
+		}
+		name := s.Info().Name
+		if seen[name] {
+			t.Fatalf("open %d: name %q given twice", i+1, name)
+		}
+		seen[name] = true
+		if i == maxNameProbes && name != "alice.261122.230405."+s.ID()[:12] {
+			t.Errorf("open %d: name %q, want the ID-based suffix", i+1, name)
+		}
+	}
+}
+
 // TestLeaseExpiryAfterKilledNode: a node that dies without closing its
 // sessions stops counting against the cap once their lease runs out.
 func TestLeaseExpiryAfterKilledNode(t *testing.T) {

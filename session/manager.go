@@ -89,6 +89,10 @@ func (m *Manager) Open(ctx context.Context, req OpenRequest, open Opener) (*Sess
 	return s, nil
 }
 
+// maxNameProbes is how many "user.yyMMdd.HHmmss[.N]" names Open tries
+// before it names the session after its ID.
+const maxNameProbes = 100
+
 // reserve builds the session and takes its cap slot under a free name.
 func (m *Manager) reserve(ctx context.Context, req OpenRequest) (*Session, error) {
 	now := m.cfg.Clock.Now()
@@ -98,15 +102,21 @@ func (m *Manager) reserve(ctx context.Context, req OpenRequest) (*Session, error
 	}
 	base := req.User + "." + now.Format("060102.150405")
 	for n := 1; ; n++ {
-		info.Name = base
-		if n > 1 {
+		switch {
+		case n == 1:
+			info.Name = base
+		case n <= maxNameProbes:
 			info.Name = fmt.Sprintf("%s.%d", base, n)
+		default:
+			// More opens by one user in one second than probes (a script
+			// with a high cap): the ID makes the name unique.
+			info.Name = base + "." + info.ID[:12]
 		}
 		err := m.cfg.Registry.Reserve(ctx, info, m.cfg.MaxPerUser, m.cfg.Lease)
 		switch {
 		case err == nil:
 			return newSession(m, info), nil
-		case errors.Is(err, ErrNameTaken) && n < 100:
+		case errors.Is(err, ErrNameTaken) && n <= maxNameProbes:
 			continue
 		case errors.Is(err, ErrCapReached):
 			m.cfg.Audit(AuditEvent{Event: AuditSessionLimit, Time: now, User: req.User, Target: req.Target,
