@@ -102,6 +102,9 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 		return fmt.Errorf("serve: %w", err)
 	}
 	closers = append(closers, closeReg)
+	if p, ok := reg.(interface{ Ping(context.Context) error }); ok {
+		readyChecks = append(readyChecks, gateway.ReadyCheck{Name: "session store", Check: p.Ping})
+	}
 	host, _ := os.Hostname()
 	mgr, err := session.NewManager(session.Config{
 		Registry: reg, Node: host + ":" + cfg.Listen, MaxPerUser: cfg.Sessions.MaxPerUser, IdleTimeout: cfg.Sessions.IdleTimeout,
