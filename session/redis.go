@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -362,4 +363,18 @@ func (r *RedisRegistry) Call(ctx context.Context, node string, cmd Command) (Res
 	case <-ctx.Done():
 		return Result{}, fmt.Errorf("calling node %q (%s): %w: %w", node, cmd.Op, ErrNodeUnreachable, ctx.Err())
 	}
+}
+
+// RouteRedisLogs sends go-redis's own messages (connection pool dial
+// failures, reconnects) to logger as warnings instead of the standard
+// library logger's unstructured stderr lines. go-redis keeps its logger
+// process-wide, so this is process-wide too: call it once, from main.
+func RouteRedisLogs(logger *slog.Logger) {
+	redis.SetLogger(redisLogger{logger})
+}
+
+type redisLogger struct{ l *slog.Logger }
+
+func (r redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, "redis client", "detail", strings.TrimSpace(fmt.Sprintf(format, v...)))
 }

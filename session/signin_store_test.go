@@ -1,6 +1,9 @@
 package session
 
 import (
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -41,4 +44,48 @@ func TestSignInStore(t *testing.T) {
 	if _, found, _ := a.Find("tok2"); found {
 		t.Error("Delete on one gateway left the session on the other")
 	}
+}
+
+// TestRouteRedisLogs: go-redis's own messages (here: dial failures of a
+// registry whose Redis is gone) reach the slog logger, not stderr.
+func TestRouteRedisLogs(t *testing.T) {
+	redisClient(t) // the skip rules of the Redis tests
+	var buf syncBuffer
+	RouteRedisLogs(slog.New(slog.NewJSONHandler(&buf, nil)))
+	t.Cleanup(func() { RouteRedisLogs(slog.New(slog.DiscardHandler)) })
+	r, err := NewRedisRegistry(RedisConfig{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.Ping(t.Context()); err == nil {
+		t.Fatal("Ping of a closed port succeeded")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(buf.String(), `"msg":"redis client"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no redis client log in %q", buf.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(buf.String(), "127.0.0.1:1") {
+		t.Errorf("the log does not name the address: %q", buf.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

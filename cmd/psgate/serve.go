@@ -182,6 +182,7 @@ func openRegistry(cfg *config, logger *slog.Logger) (session.Registry, scs.Store
 	case r.PasswordEnv != "":
 		pw = os.Getenv(r.PasswordEnv)
 	}
+	session.RouteRedisLogs(logger)
 	reg, err := session.NewRedisRegistry(session.RedisConfig{Addr: r.Addr, Password: pw, DB: r.DB})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("redis registry %s: %w", r.Addr, err)
