@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -19,8 +20,17 @@ import (
 	"github.com/psgate/psgate/session"
 )
 
-// readToken reads an admin token file (first line).
+// readToken reads an admin token file (first line). A file that group or
+// others may read or write is refused: the token is the admin API's only
+// credential.
 func readToken(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("read admin token file: %w", err)
+	}
+	if m := fi.Mode().Perm(); m&0o077 != 0 {
+		return "", fmt.Errorf("admin token file %s has mode %04o: group and others must have no access (chmod 600)", path, m)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("read admin token file: %w", err)
@@ -34,8 +44,12 @@ func readToken(path string) (string, error) {
 }
 
 // startAdmin serves the admin API on c.Listen (loopback HTTP) and returns
-// its stop function and address.
+// its stop function and address. A listen address that is not a loopback
+// address is refused: the API is plain HTTP with a bearer token.
 func startAdmin(_ context.Context, c adminConfig, mgr *session.Manager, logger *slog.Logger) (func() error, string, error) {
+	if err := loopbackListen(c.Listen); err != nil {
+		return nil, "", err
+	}
 	tok, err := readToken(c.TokenFile)
 	if err != nil {
 		return nil, "", err
@@ -52,6 +66,22 @@ func startAdmin(_ context.Context, c adminConfig, mgr *session.Manager, logger *
 		defer cancel()
 		return hs.Shutdown(ctx)
 	}, ln.Addr().String(), nil
+}
+
+// loopbackListen checks that addr (host:port) listens on loopback only:
+// 127.0.0.0/8, ::1 or "localhost"; an empty host (all interfaces) is refused.
+func loopbackListen(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("admin.listen %q: %w", addr, err)
+	}
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("admin.listen %q: the admin API is plain HTTP and listens on loopback only (127.0.0.1 or [::1])", addr)
 }
 
 // adminClient talks to a gateway's admin API.
