@@ -164,7 +164,7 @@ func (c *Connect) portalPage(ctx context.Context, user string, f LoginFields, er
 }
 
 func (c *Connect) denied(w http.ResponseWriter, r *http.Request, msg string) {
-	c.SignIn.delay(r.Context())
+	c.SignIn.delay(r.Context(), c.SignIn.now())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusForbidden)
 	if err := c.SignIn.Pages.Render(w, PageDenied, DeniedPage{RequestID: RequestID(r.Context()), Message: msg}); err != nil {

@@ -76,10 +76,17 @@ func (s *SignIn) now() time.Time {
 	return time.Now()
 }
 
-func (s *SignIn) delay(ctx context.Context) {
+// delay waits until FailDelay after start: every failure is answered at
+// the same time whatever the bind took (an unknown name that the directory
+// refuses after one search, a known one after search and bind), so the
+// answer's timing does not tell a guesser which names exist.
+func (s *SignIn) delay(ctx context.Context, start time.Time) {
 	d := s.FailDelay
 	if d == 0 {
 		d = time.Second
+	}
+	if d -= s.now().Sub(start); d <= 0 {
+		return
 	}
 	if s.Sleep != nil {
 		s.Sleep(ctx, d)
@@ -186,6 +193,7 @@ func (s *SignIn) checkTarget(form url.Values) (named bool, errs map[string]strin
 func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ci := Client(ctx)
+	start := s.now()
 	if err := r.ParseForm(); err != nil {
 		s.Metrics.Login("invalid")
 		s.render(w, r, http.StatusBadRequest, LoginFields{}, map[string]string{"": "The form could not be read."})
@@ -209,7 +217,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		rec.Event, rec.Reason = EventThrottled, "back-off by "+which+", "+wait.Round(time.Second).String()+" left"
 		s.audit(rec)
 		s.Metrics.Login("throttled")
-		s.deny(w, r, user)
+		s.deny(w, r, user, start)
 		return
 	}
 	id, err := s.Auth.Authenticate(ctx, user, password)
@@ -218,14 +226,14 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		rec.Event, rec.Reason = EventAuthenticationFailure, err.Error()
 		s.audit(rec)
 		s.Metrics.Login("denied")
-		s.deny(w, r, user)
+		s.deny(w, r, user, start)
 		return
 	}
 	s.Throttle.Success(user)
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.Logger.Error("renew session token at sign-in", "request_id", rec.RequestID, "err", err)
 		s.Metrics.Login("error")
-		s.deny(w, r, user)
+		s.deny(w, r, user, start)
 		return
 	}
 	s.Sessions.Put(ctx, sessionUserKey, id.Name)
@@ -243,9 +251,10 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/portal", http.StatusSeeOther)
 }
 
-// deny waits FailDelay, audits 261 and shows the generic message.
-func (s *SignIn) deny(w http.ResponseWriter, r *http.Request, user string) {
-	s.delay(r.Context())
+// deny waits until FailDelay after start, audits 261 and shows the generic
+// message.
+func (s *SignIn) deny(w http.ResponseWriter, r *http.Request, user string, start time.Time) {
+	s.delay(r.Context(), start)
 	ci := Client(r.Context())
 	s.audit(AuditRecord{Event: EventLogonFailure, RequestID: RequestID(r.Context()), User: user, ClientAddr: ci.Addr, XFF: ci.XFF})
 	s.render(w, r, http.StatusUnauthorized, LoginFields{UserName: user}, map[string]string{"": MessageAccessDenied})

@@ -1,0 +1,71 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+)
+
+// clockAuth refuses every sign-in after advancing a fake clock by the time
+// its directory would take for that name.
+type clockAuth struct {
+	mu   *sync.Mutex
+	now  *time.Time
+	cost map[string]time.Duration
+}
+
+func (a clockAuth) Authenticate(_ context.Context, user, _ string) (Identity, error) {
+	a.mu.Lock()
+	*a.now = a.now.Add(a.cost[user])
+	a.mu.Unlock()
+	return Identity{}, errors.New("invalid credentials")
+}
+
+// TestSignInFailureTimingEqual: a failure is answered FailDelay after the
+// request started whatever the bind took, so an unknown name (refused after
+// one search) and a known one (search and bind) cannot be told apart by
+// the answer's timing.
+func TestSignInFailureTimingEqual(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	sm := scs.New()
+	s := &SignIn{
+		Auth: clockAuth{mu: &mu, now: &now, cost: map[string]time.Duration{
+			"ghost": 5 * time.Millisecond, "alice": 300 * time.Millisecond}},
+		Throttle: NewThrottle(ThrottleConfig{UserFree: 100, IPFree: 100}), Audit: NewAuditLog(&bytes.Buffer{}, nil),
+		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler),
+		FailDelay: time.Second,
+		Now:       func() time.Time { mu.Lock(); defer mu.Unlock(); return now },
+		Sleep: func(_ context.Context, d time.Duration) {
+			mu.Lock()
+			now = now.Add(d)
+			mu.Unlock()
+		},
+	}
+	h := sm.LoadAndSave(http.HandlerFunc(s.Post))
+	took := map[string]time.Duration{}
+	for _, user := range []string{"ghost", "alice"} {
+		start := s.now()
+		req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"username": {user}, "password": {"wrong-pw"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnauthorized {
+			t.Fatalf("%s: status %d, want 401", user, rec.Code)
+		}
+		took[user] = s.now().Sub(start)
+	}
+	if took["ghost"] != took["alice"] || took["ghost"] != time.Second {
+		t.Errorf("failure answered after %v (unknown name) and %v (known name), want both %v", took["ghost"], took["alice"], time.Second)
+	}
+}
