@@ -213,7 +213,16 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := AuditRecord{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF}
+	// One attempt per user name at a time: parallel guesses see each
+	// other's failures in Check (before the bind).
+	end, err := s.Throttle.Begin(ctx, user)
+	if err != nil {
+		s.Metrics.Login("throttled")
+		s.deny(w, r, user, start)
+		return
+	}
 	if ok, which, wait := s.Throttle.Check(user, ci.Addr, s.now()); !ok {
+		end()
 		rec.Event, rec.Reason = EventThrottled, "back-off by "+which+", "+wait.Round(time.Second).String()+" left"
 		s.audit(rec)
 		s.Metrics.Login("throttled")
@@ -223,6 +232,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	id, err := s.Auth.Authenticate(ctx, user, password)
 	if err != nil {
 		s.Throttle.Fail(user, ci.Addr, s.now())
+		end()
 		rec.Event, rec.Reason = EventAuthenticationFailure, err.Error()
 		s.audit(rec)
 		s.Metrics.Login("denied")
@@ -230,6 +240,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Throttle.Success(user)
+	end()
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.Logger.Error("renew session token at sign-in", "request_id", rec.RequestID, "err", err)
 		s.Metrics.Login("error")

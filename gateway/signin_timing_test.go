@@ -69,3 +69,53 @@ func TestSignInFailureTimingEqual(t *testing.T) {
 		t.Errorf("failure answered after %v (unknown name) and %v (known name), want both %v", took["ghost"], took["alice"], time.Second)
 	}
 }
+
+// slowAuth refuses every sign-in after a short wait (a bind in flight) and
+// counts the binds.
+type slowAuth struct {
+	mu    sync.Mutex
+	binds int
+}
+
+func (a *slowAuth) Authenticate(context.Context, string, string) (Identity, error) {
+	a.mu.Lock()
+	a.binds++
+	a.mu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	return Identity{}, errors.New("invalid credentials (52e)")
+}
+
+// TestSignInParallelGuessesThrottled: wrong passwords for one name sent all
+// at once reach the directory no more often than sent one by one (UserFree
+// failures, then the one that starts the back-off), so a burst cannot lock
+// the account in AD past the throttle.
+func TestSignInParallelGuessesThrottled(t *testing.T) {
+	auth := &slowAuth{}
+	sm := scs.New()
+	s := &SignIn{
+		Auth: auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 1000}), Audit: NewAuditLog(&bytes.Buffer{}, nil),
+		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler),
+		Sleep: func(context.Context, time.Duration) {},
+	}
+	h := sm.LoadAndSave(http.HandlerFunc(s.Post))
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			user := []string{"alice", `CORP\Alice`, "ALICE@corp.test"}[i%3]
+			req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"username": {user}, "password": {"guess"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized {
+				t.Errorf("status %d, want 401", rec.Code)
+			}
+		})
+	}
+	wg.Wait()
+	if auth.binds > 4 {
+		t.Errorf("%d binds for 12 parallel guesses, want at most 4 (UserFree 3 + the one that starts the back-off)", auth.binds)
+	}
+	if n := len(s.Throttle.busy); n != 0 {
+		t.Errorf("%d in-flight entries left, want 0", n)
+	}
+}

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -56,12 +58,21 @@ type Throttle struct {
 	cfg  ThrottleConfig
 	mu   sync.Mutex
 	keys map[string]*strikes
+	// busy holds one token per user key with a sign-in in flight (Begin).
+	busy map[string]*attempt
+}
+
+// attempt is the in-flight sign-in of one user key: a one-token semaphore
+// and the number of requests holding or waiting for it.
+type attempt struct {
+	sem  chan struct{}
+	refs int
 }
 
 // NewThrottle returns a Throttle with cfg's defaults applied.
 func NewThrottle(cfg ThrottleConfig) *Throttle {
 	cfg.setDefaults()
-	return &Throttle{cfg: cfg, keys: map[string]*strikes{}}
+	return &Throttle{cfg: cfg, keys: map[string]*strikes{}, busy: map[string]*attempt{}}
 }
 
 // NormalizeUser folds a sign-in name so that DOMAIN\Alice, alice@domain and
@@ -91,6 +102,40 @@ func (t *Throttle) Check(user, addr string, now time.Time) (ok bool, which strin
 		}
 	}
 	return true, "", 0
+}
+
+// Begin serialises the sign-in attempts of one user name (folded like the
+// throttle key): it waits until no other attempt for that name is in flight,
+// or ctx ends, and returns the function that ends this one. Callers Check
+// after Begin and end after Fail or Success, so that parallel guesses each
+// see the failures before them: without it, N requests sent at once all
+// pass Check before the first failure is recorded, and N binds reach the
+// directory (and its lockout counter).
+func (t *Throttle) Begin(ctx context.Context, user string) (end func(), err error) {
+	k := userKey(user)
+	t.mu.Lock()
+	a := t.busy[k]
+	if a == nil {
+		a = &attempt{sem: make(chan struct{}, 1)}
+		t.busy[k] = a
+	}
+	a.refs++
+	t.mu.Unlock()
+	release := func() {
+		t.mu.Lock()
+		if a.refs--; a.refs == 0 {
+			delete(t.busy, k)
+		}
+		t.mu.Unlock()
+	}
+	select {
+	case a.sem <- struct{}{}:
+	case <-ctx.Done():
+		release()
+		return nil, fmt.Errorf("waiting for the sign-in in flight of %q: %w", user, ctx.Err())
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-a.sem; release() }) }, nil
 }
 
 // Fail records a failed sign-in.
