@@ -2,6 +2,8 @@ package localusers
 
 import (
 	"fmt"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Authenticate checks name (case-insensitive) and password. Every call
@@ -10,8 +12,9 @@ import (
 // is reported only when the password was right.
 func (s *Store) Authenticate(name, password string) (User, error) {
 	s.refresh()
-	e, known := s.cur.Load().users[asciiLower(name)]
-	stored := s.dummy
+	snap := s.cur.Load()
+	e, known := snap.users[asciiLower(name)]
+	stored := s.dummyFor(snap)
 	if known {
 		stored = e.Hash
 	}
@@ -27,4 +30,68 @@ func (s *Store) Authenticate(name, password string) (User, error) {
 		return User{}, fmt.Errorf("local user %q: %w", name, ErrAccountDisabled)
 	}
 	return toUser(e), nil
+}
+
+// dummyFor returns the hash an unknown name is checked against: one of the
+// same algorithm and cost as most hashes of the file (a file made with
+// --bcrypt, or with other argon2id parameters, would otherwise answer
+// unknown names in a different time than known ones), else the configured
+// algorithm's. It is made once per cost and kept across reloads.
+func (s *Store) dummyFor(snap *snapshot) string {
+	snap.dummyOnce.Do(func() {
+		snap.dummy = s.dummy
+		counts := map[string]int{}
+		best, bestN := "", 0
+		var gen func(string) (string, error)
+		for _, e := range snap.order {
+			k, g := costOf(e.Hash)
+			if k == "" {
+				continue
+			}
+			if counts[k]++; counts[k] > bestN {
+				best, bestN, gen = k, counts[k], g
+			}
+		}
+		if best == "" {
+			return
+		}
+		s.dummyMu.Lock()
+		defer s.dummyMu.Unlock()
+		if h, ok := s.dummies[best]; ok {
+			snap.dummy = h
+			return
+		}
+		h, err := gen("psgate-dummy-password")
+		if err != nil {
+			s.cfg.Logger.Error("dummy hash for unknown users", "cost", best, "error", err)
+			return
+		}
+		if s.dummies == nil {
+			s.dummies = map[string]string{}
+		}
+		s.dummies[best] = h
+		snap.dummy = h
+	})
+	return snap.dummy
+}
+
+// costOf names the algorithm and cost of a stored hash ("" when it cannot
+// be read) and returns a function hashing a password at that cost.
+func costOf(stored string) (string, func(string) (string, error)) {
+	if isBcrypt(stored) {
+		cost, err := bcrypt.Cost([]byte(stored))
+		if err != nil {
+			return "", nil
+		}
+		return fmt.Sprintf("bcrypt cost=%d", cost), func(pw string) (string, error) {
+			return hashPassword("bcrypt", pw, Params{}, cost)
+		}
+	}
+	h, err := parseArgon2id(stored)
+	if err != nil {
+		return "", nil
+	}
+	return fmt.Sprintf("argon2id m=%d,t=%d,p=%d", h.p.Memory, h.p.Iterations, h.p.Parallelism), func(pw string) (string, error) {
+		return hashArgon2id(pw, h.p)
+	}
 }

@@ -88,6 +88,9 @@ type snapshot struct {
 	users map[string]entry // by lower-case name
 	order []entry
 	info  os.FileInfo // nil when the file does not exist yet
+
+	dummyOnce sync.Once
+	dummy     string // hash checked for unknown names (Store.dummyFor)
 }
 
 // Store is a users file. Its methods are safe for concurrent use.
@@ -96,7 +99,10 @@ type Store struct {
 	cur   atomic.Pointer[snapshot]
 	mu    sync.Mutex // serialises writers in this process
 	sem   chan struct{}
-	dummy string // hash checked for unknown users
+	dummy string // hash checked for unknown users of an empty file
+
+	dummyMu sync.Mutex
+	dummies map[string]string // dummy hash by cost (costOf), kept across reloads
 }
 
 // Open opens an existing users file with the default Config.
