@@ -1,8 +1,12 @@
 package localusers
 
 import (
+	"bytes"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -48,5 +52,27 @@ func TestUnknownUserSameCost(t *testing.T) {
 				t.Errorf("known name allocates %d bytes, unknown %d: the checks differ in cost", known, unknown)
 			}
 		})
+	}
+}
+
+// TestLooseFileModeWarned: a users file others can read (the hashes) or
+// group/others can write is logged as a warning at load; 0600 and 0640 are not.
+func TestLooseFileModeWarned(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.yaml")
+	must(t, newStore(t, Config{Path: path, Create: true}).Add("alice", "correct horse", nil))
+	for _, tc := range []struct {
+		mode os.FileMode
+		warn bool
+	}{{0o600, false}, {0o640, false}, {0o644, true}, {0o660, true}, {0o606, true}} {
+		if err := os.Chmod(path, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		var logs bytes.Buffer
+		if _, err := New(Config{Path: path, Params: cheap, Logger: slog.New(slog.NewTextHandler(&logs, nil))}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(logs.String(), "chmod 600"); got != tc.warn {
+			t.Errorf("mode %04o: warned %v, want %v (log %q)", tc.mode, got, tc.warn, logs.String())
+		}
 	}
 }

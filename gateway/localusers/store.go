@@ -144,6 +144,13 @@ func (s *Store) load() (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m := st.Mode().Perm(); m&0o026 != 0 {
+		// Others may read the hashes (offline guessing), or group/others
+		// may write accounts in: said at every load, not refused, so that a
+		// running gateway keeps its users.
+		s.cfg.Logger.Warn("users file is readable by others or writable by group/others; chmod 600 (or 640 for a service group)",
+			"file", s.cfg.Path, "mode", fmt.Sprintf("%04o", m))
+	}
 	return newSnapshot(users, st), nil
 }
 
