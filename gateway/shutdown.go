@@ -18,6 +18,10 @@ type ServeConfig struct {
 	Handler  http.Handler
 	// Grace bounds the HTTP shutdown; default 10s.
 	Grace time.Duration
+	// IdleTimeout closes a keep-alive connection with no request for this
+	// long; default 2m. Without one, idle connections were kept forever (a
+	// client could hold file descriptors open at no cost).
+	IdleTimeout time.Duration
 	// Stop runs after the HTTP server stopped (session.Manager.Shutdown).
 	Stop   func(ctx context.Context) error
 	Logger *slog.Logger
@@ -31,11 +35,14 @@ func Serve(ctx context.Context, c ServeConfig) error {
 	if c.Grace == 0 {
 		c.Grace = 10 * time.Second
 	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 2 * time.Minute
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	hs := &http.Server{
-		Handler: c.Handler, TLSConfig: c.TLS, ReadHeaderTimeout: 10 * time.Second,
+		Handler: c.Handler, TLSConfig: c.TLS, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: c.IdleTimeout,
 		ErrorLog: slog.NewLogLogger(c.Logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
