@@ -75,10 +75,16 @@ func NewThrottle(cfg ThrottleConfig) *Throttle {
 	return &Throttle{cfg: cfg, keys: map[string]*strikes{}, busy: map[string]*attempt{}}
 }
 
-// NormalizeUser folds a sign-in name so that DOMAIN\Alice, alice@domain and
-// ALICE count as one key: the account part, lower-cased.
+// NormalizeUser folds a sign-in name so that DOMAIN\Alice, alice@domain,
+// ALICE and a DN uid=Alice,ou=people,… count as one key: the account part
+// (of a DN: the value of its first RDN, escapes decoded), lower-cased.
+// Without the DN fold, every spelling of a DN (attribute case, spaces,
+// \XX escapes) was a fresh user key with its own free failures.
 func NormalizeUser(u string) string {
 	u = strings.ToLower(strings.TrimSpace(u))
+	if v, ok := firstRDNValue(u); ok {
+		return v
+	}
 	if i := strings.LastIndexByte(u, '\\'); i >= 0 {
 		u = u[i+1:]
 	}
@@ -86,6 +92,47 @@ func NormalizeUser(u string) string {
 		u = u[:i]
 	}
 	return u
+}
+
+// firstRDNValue returns the value of the first RDN of a DN-looking name
+// (attr=value[,…]) with RFC 4514 escapes (\, \XX) decoded and surrounding
+// spaces trimmed; ok is false when name has no '=' before its first
+// unescaped ',' or a '\' (DOMAIN\user) comes before the '='.
+func firstRDNValue(name string) (string, bool) {
+	eq := strings.IndexByte(name, '=')
+	if eq <= 0 || strings.ContainsAny(name[:eq], `\,@`) {
+		return "", false
+	}
+	var b strings.Builder
+	v := name[eq+1:]
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == ',' || c == '+' || c == ';':
+			return strings.ToLower(strings.TrimSpace(b.String())), true
+		case c == '\\' && i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]):
+			b.WriteByte(unhex(v[i+1])<<4 | unhex(v[i+2]))
+			i += 2
+		case c == '\\' && i+1 < len(v):
+			b.WriteByte(v[i+1])
+			i++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(b.String())), true
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 func userKey(u string) string { return "u:" + NormalizeUser(u) }

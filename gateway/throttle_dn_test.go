@@ -1,0 +1,42 @@
+package gateway
+
+import (
+	"testing"
+	"time"
+)
+
+// TestNormalizeUserFoldsDNs: every spelling of a DN names the same throttle
+// key as the account name, so a guesser cannot get fresh free failures by
+// re-spelling the DN.
+func TestNormalizeUserFoldsDNs(t *testing.T) {
+	for _, u := range []string{
+		"alice", `EXAMPLE\Alice`, "alice@example.test",
+		"uid=alice,ou=people,dc=example,dc=test",
+		"UID=Alice,OU=People,DC=example,DC=test",
+		"uid = alice , ou=people,dc=example,dc=test",
+		`uid=ali\63e,ou=people,dc=example,dc=test`,
+		`uid=\41lice,ou=people,dc=example,dc=test`,
+		`uid=al\ice,ou=people`,
+		"uid=alice+cn=x,ou=people",
+	} {
+		if got := NormalizeUser(u); got != "alice" {
+			t.Errorf("NormalizeUser(%q) = %q, want alice", u, got)
+		}
+	}
+	if got := NormalizeUser(`cn=Smith\, John,ou=people`); got != "smith, john" {
+		t.Errorf("escaped comma: %q", got)
+	}
+}
+
+// TestThrottleDNSpellingsShareKey: after the free failures as "alice", a DN
+// of alice is throttled too.
+func TestThrottleDNSpellingsShareKey(t *testing.T) {
+	th := NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 1000})
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for i := range 4 {
+		th.Fail([]string{"alice", "uid=alice,ou=people,dc=x", "UID=ALICE,dc=x", `uid=ali\63e,dc=x`}[i], "192.0.2.1", now)
+	}
+	if ok, _, _ := th.Check("uid=Alice, ou=people,dc=x", "192.0.2.9", now); ok {
+		t.Error("a re-spelled DN got past the user back-off")
+	}
+}
