@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -136,7 +137,17 @@ func unhex(c byte) byte {
 }
 
 func userKey(u string) string { return "u:" + NormalizeUser(u) }
-func ipKey(a string) string   { return "a:" + a }
+
+// ipKey is the address key: an IPv6 address counts by its /64 (one
+// subscriber's prefix; a client rotating addresses inside it is one key).
+func ipKey(a string) string {
+	if ip, err := netip.ParseAddr(a); err == nil && ip.Is6() && !ip.Is4In6() {
+		if p, err := ip.Prefix(64); err == nil {
+			return "a:" + p.String()
+		}
+	}
+	return "a:" + a
+}
 
 // Check says whether a sign-in by user from addr may proceed now. When it
 // may not, it names the key kind ("user" or "address") and the wait.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -38,5 +39,21 @@ func TestThrottleDNSpellingsShareKey(t *testing.T) {
 	}
 	if ok, _, _ := th.Check("uid=Alice, ou=people,dc=x", "192.0.2.9", now); ok {
 		t.Error("a re-spelled DN got past the user back-off")
+	}
+}
+
+// TestThrottleIPv6Prefix: failures from many addresses of one IPv6 /64
+// count as one address; another /64 is not affected.
+func TestThrottleIPv6Prefix(t *testing.T) {
+	th := NewThrottle(ThrottleConfig{UserFree: 1000, IPFree: 20})
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for i := range 21 {
+		th.Fail(fmt.Sprintf("user%d", i), fmt.Sprintf("2001:db8:1:2::%x", i+1), now)
+	}
+	if ok, which, _ := th.Check("someone", "2001:db8:1:2:ffff::1", now); ok || which != "address" {
+		t.Errorf("another address of the /64: ok=%v which=%q, want refused by address", ok, which)
+	}
+	if ok, _, _ := th.Check("someone", "2001:db8:1:3::1", now); !ok {
+		t.Error("a different /64 was refused")
 	}
 }
