@@ -73,7 +73,17 @@ func (d *Directory) toUser(e *ldap.Entry) *User {
 
 func (d *Directory) authLDAP(ctx context.Context, username, password string) (*User, error) {
 	dn := username
-	if !isDN(username) {
+	if isDN(username) {
+		// A typed DN must name a user entry under BaseDN, as a name found
+		// by the search does: otherwise any bindable entry (a service
+		// account, a device with a password) could sign in.
+		if err := d.checkUserDN(ctx, username); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return nil, fmt.Errorf("user %q: %w (%v)", username, ErrInvalidCredentials, err)
+			}
+			return nil, err
+		}
+	} else {
 		filter, err := d.nameFilter(KindUser, username)
 		if err != nil {
 			return nil, fmt.Errorf("user %q: %w (%v)", username, ErrInvalidCredentials, err)
@@ -163,4 +173,29 @@ func (d *Directory) administrativelyLocked(ctx context.Context, dn string) bool 
 		return err
 	})
 	return locked
+}
+
+// checkUserDN reports ErrNotFound unless dn is under BaseDN and its entry
+// matches UserFilter (a base search by the service account).
+func (d *Directory) checkUserDN(ctx context.Context, dn string) error {
+	base, err := ldap.ParseDN(d.cfg.BaseDN)
+	if err != nil {
+		return fmt.Errorf("base DN %q: %w", d.cfg.BaseDN, err)
+	}
+	pd, err := ldap.ParseDN(dn)
+	if err != nil || !base.AncestorOfFold(pd) {
+		return fmt.Errorf("dn %q is not under %q: %w", dn, d.cfg.BaseDN, ErrNotFound)
+	}
+	return d.withService(ctx, func(c *conn) error {
+		req := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
+			d.cfg.UserFilter, []string{"1.1"}, nil)
+		res, err := c.l.Search(req)
+		if err != nil {
+			return searchErr(fmt.Sprintf("user dn %q", dn), err)
+		}
+		if len(res.Entries) != 1 {
+			return fmt.Errorf("dn %q is not a user (%s): %w", dn, d.cfg.UserFilter, ErrNotFound)
+		}
+		return nil
+	})
 }
