@@ -221,6 +221,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		s.deny(w, r, user, start)
 		return
 	}
+	defer end() // also after a panic in Authenticate; end is idempotent
 	if ok, which, wait := s.Throttle.Check(user, ci.Addr, s.now()); !ok {
 		end()
 		rec.Event, rec.Reason = EventThrottled, "back-off by "+which+", "+wait.Round(time.Second).String()+" left"
