@@ -122,6 +122,7 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 		defaults: gateway.FormDefaults{Port: d.Port, SSLPort: d.SSLPort, Application: d.ApplicationName, UseSSL: d.UseSSL,
 			Authentication: d.Authentication, AllowRedirection: d.AllowRedirection, Configuration: d.Configuration},
 		audit: audit, lifetime: cfg.Sessions.Lifetime, ready: readyChecks, logger: logger, cookies: cookies,
+		trustedProxies: cfg.TrustedProxies,
 	}
 	for _, p := range cfg.Portal.Published {
 		t := gateway.Target{Computer: p.Computer, Port: p.Port, UseSSL: p.UseSSL, Configuration: p.Configuration,

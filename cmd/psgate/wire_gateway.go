@@ -73,7 +73,11 @@ type gatewayDeps struct {
 	pass *passthrough
 	// cookies stores the sign-in sessions; nil keeps them in memory.
 	cookies scs.Store
-	logger  *slog.Logger
+	// trustedProxies are the CIDRs whose X-Forwarded-For is believed
+	// (config trusted_proxies); without them every client behind a reverse
+	// proxy is the proxy's address (one shared address back-off).
+	trustedProxies []string
+	logger         *slog.Logger
 }
 
 // buildApp assembles the public handler from its parts.
@@ -108,8 +112,13 @@ func buildApp(d gatewayDeps) (*gateway.App, *gateway.Metrics, error) {
 		conn.PublishedTargets = append(conn.PublishedTargets, t.Target)
 	}
 	si.Connect = conn
+	proxies, err := gateway.ParseProxies(d.trustedProxies)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build gateway: %w", err)
+	}
 	app, err := gateway.NewApp(gateway.AppConfig{
 		SignIn: si, Connect: conn, Sessions: d.mgr, Ready: d.ready, Static: web.Static(), Logger: d.logger,
+		Proxies: proxies,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("build gateway: %w", err)
