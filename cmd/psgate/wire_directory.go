@@ -16,6 +16,12 @@ func openDirectory(l *ldapIdentity) (*directory.Directory, error) {
 	pw := ""
 	switch {
 	case l.BindPasswordFile != "":
+		// The service account's password: others must not read it (group
+		// read stays allowed, for a root:psgate 0640 file).
+		if fi, err := os.Stat(l.BindPasswordFile); err == nil && fi.Mode().Perm()&0o007 != 0 {
+			return nil, fmt.Errorf("ldap bind password file %s has mode %04o: others must have no access (chmod 600 or 640)",
+				l.BindPasswordFile, fi.Mode().Perm())
+		}
 		b, err := os.ReadFile(l.BindPasswordFile)
 		if err != nil {
 			return nil, fmt.Errorf("read ldap bind password file: %w", err)
