@@ -88,7 +88,15 @@ func Fingerprint(der []byte) string {
 // not complete the handshake, so no sign-in form is ever served to it.
 func ServerTLSConfig(cert tls.Certificate, clientCAs *x509.CertPool, require bool) *tls.Config {
 	c := &tls.Config{
-		MinVersion:   tls.VersionTLS12,
+		MinVersion: tls.VersionTLS12,
+		// TLS 1.2: forward-secret AEAD suites only (Go's defaults still
+		// offer the CBC-SHA ones); TLS 1.3 suites are not configurable.
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
 		Certificates: []tls.Certificate{cert},
 	}
 	if clientCAs != nil {
