@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -213,8 +214,7 @@ func (a *App) reauthorize(r *http.Request, info session.Info) error {
 	if !ok {
 		return fmt.Errorf("reauthorize session %s: unknown user %q", info.ID, info.User)
 	}
-	t := Target{Computer: info.Target, Configuration: info.Configuration}
-	allowed, reason, err := c.Authorizer.Authorize(ctx, id, t)
+	allowed, reason, err := c.Authorizer.Authorize(ctx, id, sessionTarget(info))
 	if err == nil && allowed {
 		return nil
 	}
@@ -229,6 +229,17 @@ func (a *App) reauthorize(r *http.Request, info session.Info) error {
 	}
 	c.SignIn.audit(rec)
 	return err
+}
+
+// sessionTarget is the target a session was opened to, for re-checking the
+// rules: its Info keeps Target.Display(), which is the connection URI when
+// the session was opened with one (the rules and the directory then need
+// its host, as at connect time).
+func sessionTarget(info session.Info) Target {
+	if u, err := url.Parse(info.Target); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return Target{URI: u, Configuration: info.Configuration}
+	}
+	return Target{Computer: info.Target, Configuration: info.Configuration}
 }
 
 func (a *App) render(w http.ResponseWriter, r *http.Request, code int, page string, data any) {
