@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -175,11 +174,10 @@ func openRegistry(cfg *config, logger *slog.Logger) (session.Registry, scs.Store
 	pw := ""
 	switch {
 	case r.PasswordFile != "":
-		b, err := os.ReadFile(r.PasswordFile)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("read redis password file: %w", err)
+		var err error
+		if pw, err = readSecretFile("redis password file", r.PasswordFile); err != nil {
+			return nil, nil, nil, err
 		}
-		pw = strings.TrimSpace(string(b))
 	case r.PasswordEnv != "":
 		pw = os.Getenv(r.PasswordEnv)
 	}

@@ -16,17 +16,10 @@ func openDirectory(l *ldapIdentity) (*directory.Directory, error) {
 	pw := ""
 	switch {
 	case l.BindPasswordFile != "":
-		// The service account's password: others must not read it (group
-		// read stays allowed, for a root:psgate 0640 file).
-		if fi, err := os.Stat(l.BindPasswordFile); err == nil && fi.Mode().Perm()&0o007 != 0 {
-			return nil, fmt.Errorf("ldap bind password file %s has mode %04o: others must have no access (chmod 600 or 640)",
-				l.BindPasswordFile, fi.Mode().Perm())
+		var err error
+		if pw, err = readSecretFile("ldap bind password file", l.BindPasswordFile); err != nil {
+			return nil, err
 		}
-		b, err := os.ReadFile(l.BindPasswordFile)
-		if err != nil {
-			return nil, fmt.Errorf("read ldap bind password file: %w", err)
-		}
-		pw = trimNewline(string(b))
 	case l.BindPasswordEnv != "":
 		pw = os.Getenv(l.BindPasswordEnv)
 	}
@@ -39,6 +32,20 @@ func openDirectory(l *ldapIdentity) (*directory.Directory, error) {
 		return nil, fmt.Errorf("open directory %s: %w", l.URL, err)
 	}
 	return d, nil
+}
+
+// readSecretFile reads a password file (what names it in errors): others
+// must have no access to it (group read stays allowed, for a root:psgate
+// 0640 file); the trailing newline is dropped.
+func readSecretFile(what, path string) (string, error) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o007 != 0 {
+		return "", fmt.Errorf("%s %s has mode %04o: others must have no access (chmod 600 or 640)", what, path, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", what, err)
+	}
+	return trimNewline(string(b)), nil
 }
 
 func trimNewline(s string) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,4 +32,26 @@ func TestBindPasswordFileMode(t *testing.T) {
 			t.Errorf("mode %04o: err %v, want refused=%v", tc.mode, err, tc.refuse)
 		}
 	}
+}
+
+// TestRedisPasswordFileMode: the Redis password file follows the same rule
+// as the bind password file.
+func TestRedisPasswordFileMode(t *testing.T) {
+	pf := filepath.Join(t.TempDir(), "redis.pw")
+	if err := os.WriteFile(pf, []byte("secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config{Store: storeConfig{Redis: &redisConfig{Addr: "127.0.0.1:1", PasswordFile: pf}}}
+	_, _, _, err := openRegistry(cfg, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "redis password file") || !strings.Contains(err.Error(), "others must have no access") {
+		t.Fatalf("openRegistry with a 0644 password file: %v, want refused naming the file", err)
+	}
+	if err := os.Chmod(pf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, closeReg, err := openRegistry(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("openRegistry with a 0600 password file: %v", err)
+	}
+	_ = closeReg()
 }
