@@ -12,8 +12,12 @@ func TestEveryConfigsFileLoads(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no configs/*.yaml found (err %v)", err)
 	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
+	deploy, err := filepath.Glob("../../deploy/*/psgate.yaml") // the compose example
+	if err != nil || len(deploy) == 0 {
+		t.Fatalf("no deploy/*/psgate.yaml found (err %v)", err)
+	}
+	for _, f := range append(files, deploy...) {
+		t.Run(strings.TrimPrefix(f, "../../"), func(t *testing.T) {
 			if _, err := loadConfig(f); err != nil {
 				t.Fatal(err)
 			}
