@@ -222,17 +222,25 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer end() // also after a panic in Authenticate; end is idempotent
-	if ok, which, wait := s.Throttle.Check(user, ci.Addr, s.now()); !ok {
+	// Admit also counts the sign-ins in flight from this address (many
+	// names guessed at once from one address).
+	ok, which, wait, done := s.Throttle.Admit(user, ci.Addr, s.now())
+	if !ok {
 		end()
 		rec.Event, rec.Reason = EventThrottled, "back-off by "+which+", "+wait.Round(time.Second).String()+" left"
+		if wait == 0 {
+			rec.Reason = "back-off by " + which + ": its free failures are taken by sign-ins in flight"
+		}
 		s.audit(rec)
 		s.Metrics.Login("throttled")
 		s.deny(w, r, user, start)
 		return
 	}
+	defer done()
 	id, err := s.Auth.Authenticate(ctx, user, password)
 	if err != nil {
 		s.Throttle.Fail(user, ci.Addr, s.now())
+		done()
 		end()
 		rec.Event, rec.Reason = EventAuthenticationFailure, err.Error()
 		s.audit(rec)
@@ -241,6 +249,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Throttle.Success(user)
+	done()
 	end()
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.Logger.Error("renew session token at sign-in", "request_id", rec.RequestID, "err", err)

@@ -475,3 +475,84 @@ func TestSignInRefusedFormKeepsOptionalSettings(t *testing.T) {
 		t.Fatalf("corrected form: %d %q", code, loc)
 	}
 }
+
+// gatedAuth counts binds and holds each one until release is closed, so
+// that every attempt of a burst is in flight at once.
+type gatedAuth struct {
+	mu      sync.Mutex
+	binds   int
+	release chan struct{}
+}
+
+func (a *gatedAuth) Authenticate(context.Context, string, string) (Identity, error) {
+	a.mu.Lock()
+	a.binds++
+	a.mu.Unlock()
+	<-a.release
+	return Identity{}, errors.New("invalid credentials (52e)")
+}
+
+func (a *gatedAuth) count() int { a.mu.Lock(); defer a.mu.Unlock(); return a.binds }
+
+// TestSignInParallelSprayThrottled: wrong passwords for many distinct names
+// sent at once from one address reach the directory no more often than sent
+// one by one (IPFree failures, then the one that starts the back-off); the
+// rest get the generic denial and a throttle audit event. Begin serialises
+// per name only, so without the in-flight count every guess was bound.
+func TestSignInParallelSprayThrottled(t *testing.T) {
+	const ipFree, n = 5, 30
+	auth := &gatedAuth{release: make(chan struct{})}
+	audit := &bytes.Buffer{} // AuditLog serialises its writes; read after wg.Wait
+	sm := scs.New()
+	s := &SignIn{
+		Auth: auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: ipFree}), Audit: NewAuditLog(audit, nil),
+		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler),
+		Sleep: func(context.Context, time.Duration) {},
+	}
+	h := RealIPMiddleware(nil)(sm.LoadAndSave(http.HandlerFunc(s.Post)))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answered := 0
+	for i := range n {
+		wg.Go(func() {
+			form := url.Values{"username": {fmt.Sprintf("user%02d", i)}, "password": {"guess"}}
+			req := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+			req.RemoteAddr = "203.0.113.7:40000"
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), MessageAccessDenied) {
+				t.Errorf("status %d %q, want 401 and the generic message", rec.Code, rec.Body.String())
+			}
+			mu.Lock()
+			answered++
+			mu.Unlock()
+		})
+	}
+	// Wait until every attempt is either bound (held in Authenticate) or
+	// answered; the deadline only bounds a stuck test.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		a := answered
+		mu.Unlock()
+		if auth.count()+a >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			close(auth.release)
+			t.Fatalf("stuck: %d binds, %d answered of %d", auth.count(), a, n)
+		}
+	}
+	close(auth.release)
+	wg.Wait()
+	if b := auth.count(); b > ipFree+1 {
+		t.Errorf("%d binds for %d parallel guesses over distinct names from one address, want at most %d (IPFree + the one that starts the back-off)", b, n, ipFree+1)
+	}
+	throttled := strings.Count(audit.String(), `"event":4097`)
+	if throttled != n-auth.count() {
+		t.Errorf("%d throttle audit events, want %d (one per attempt not bound)", throttled, n-auth.count())
+	}
+	if len(s.Throttle.inflight) != 0 || len(s.Throttle.busy) != 0 {
+		t.Errorf("in flight left: %d addresses, %d users", len(s.Throttle.inflight), len(s.Throttle.busy))
+	}
+}

@@ -61,6 +61,9 @@ type Throttle struct {
 	keys map[string]*strikes
 	// busy holds one token per user key with a sign-in in flight (Begin).
 	busy map[string]*attempt
+	// inflight counts, per address key, the sign-ins Admit let through
+	// whose done has not run yet.
+	inflight map[string]int
 }
 
 // attempt is the in-flight sign-in of one user key: a one-token semaphore
@@ -73,7 +76,7 @@ type attempt struct {
 // NewThrottle returns a Throttle with cfg's defaults applied.
 func NewThrottle(cfg ThrottleConfig) *Throttle {
 	cfg.setDefaults()
-	return &Throttle{cfg: cfg, keys: map[string]*strikes{}, busy: map[string]*attempt{}}
+	return &Throttle{cfg: cfg, keys: map[string]*strikes{}, busy: map[string]*attempt{}, inflight: map[string]int{}}
 }
 
 // NormalizeUser folds a sign-in name so that DOMAIN\Alice, alice@domain,
@@ -150,7 +153,8 @@ func ipKey(a string) string {
 }
 
 // Check says whether a sign-in by user from addr may proceed now. When it
-// may not, it names the key kind ("user" or "address") and the wait.
+// may not, it names the key kind ("user" or "address") and the wait. It
+// does not count sign-ins in flight; the sign-in uses Admit.
 func (t *Throttle) Check(user, addr string, now time.Time) (ok bool, which string, wait time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -162,9 +166,58 @@ func (t *Throttle) Check(user, addr string, now time.Time) (ok bool, which strin
 	return true, "", 0
 }
 
+// Admit is Check for an attempt that goes on to the bind, made safe under
+// concurrency for the address as Begin makes it for the user name: the
+// sign-ins from one address that are in flight count as provisional
+// failures against its free ones. While none is in flight it answers as
+// Check does (sequential attempts behave as before); otherwise it lets one
+// more through only while recorded failures plus those in flight stay
+// within IPFree, so a burst of guesses over many names from one address
+// reaches the directory no more often than the same guesses sent one by
+// one (IPFree, then the one that starts the back-off). Without it, the
+// whole burst passed Check before its first failure was recorded. A slot
+// is held only during the bind: the caller runs done after Fail or
+// Success, so users behind one NAT address are limited in how many binds
+// run at once (IPFree+1 with no failures), not in how many sign in.
+//
+// When ok is false, which names the key kind ("user" or "address") and
+// wait is the back-off left (0 when the address is refused for the
+// sign-ins in flight); done is nil. done is idempotent.
+func (t *Throttle) Admit(user, addr string, now time.Time) (ok bool, which string, wait time.Duration, done func()) {
+	ak := ipKey(addr)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := t.keys[userKey(user)]; s != nil && now.Before(s.until) {
+		return false, "user", s.until.Sub(now), nil
+	}
+	failed := 0
+	if s := t.keys[ak]; s != nil {
+		if now.Before(s.until) {
+			return false, "address", s.until.Sub(now), nil
+		}
+		if now.Sub(s.last) <= t.cfg.Forget {
+			failed = s.n
+		}
+	}
+	if in := t.inflight[ak]; in > 0 && failed+in > t.cfg.IPFree {
+		return false, "address", 0, nil
+	}
+	t.inflight[ak]++
+	var once sync.Once
+	return true, "", 0, func() {
+		once.Do(func() {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			if t.inflight[ak]--; t.inflight[ak] <= 0 {
+				delete(t.inflight, ak)
+			}
+		})
+	}
+}
+
 // Begin serialises the sign-in attempts of one user name (folded like the
 // throttle key): it waits until no other attempt for that name is in flight,
-// or ctx ends, and returns the function that ends this one. Callers Check
+// or ctx ends, and returns the function that ends this one. Callers Admit
 // after Begin and end after Fail or Success, so that parallel guesses each
 // see the failures before them: without it, N requests sent at once all
 // pass Check before the first failure is recorded, and N binds reach the

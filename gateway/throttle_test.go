@@ -66,3 +66,80 @@ func TestThrottleBoundedMemory(t *testing.T) {
 		t.Errorf("%d keys, want <= 10", n)
 	}
 }
+
+// TestThrottleAdmitCountsInFlight: attempts in flight from one address
+// count as failures against IPFree, so a burst over many names gets no
+// more binds than the same guesses one by one; a finished attempt frees
+// its slot, and sequential attempts are admitted as Check admits them.
+func TestThrottleAdmitCountsInFlight(t *testing.T) {
+	th := NewThrottle(ThrottleConfig{UserFree: 100, IPFree: 3})
+	now := time.Unix(1000, 0)
+	const addr = "203.0.113.7"
+	var dones []func()
+	for i := range 4 { // IPFree, then the one that would start the back-off
+		ok, which, _, done := th.Admit(fmt.Sprintf("user%d", i), addr, now)
+		if !ok {
+			t.Fatalf("attempt %d refused (%s) within the budget", i, which)
+		}
+		dones = append(dones, done)
+	}
+	ok, which, wait, done := th.Admit("user4", addr, now)
+	if ok || which != "address" || wait != 0 || done != nil {
+		t.Fatalf("5th attempt in flight: ok=%v which=%q wait=%v", ok, which, wait)
+	}
+	if ok, _, _, done := th.Admit("user4", "198.51.100.1", now); !ok {
+		t.Error("another address refused")
+	} else {
+		done()
+	}
+	// A success frees its slot (and records nothing against the address).
+	th.Success("user0")
+	dones[0]()
+	dones[0]() // idempotent
+	ok, _, _, d := th.Admit("user5", addr, now)
+	if !ok {
+		t.Fatal("slot of a finished sign-in not freed")
+	}
+	dones[0] = d
+	// Failures replace provisional ones: 2 recorded + 2 in flight (user5,
+	// user3) are the whole budget (IPFree+1 = 4 attempts before the
+	// back-off); when user5 succeeds, one more may go.
+	th.Fail("user1", addr, now)
+	dones[1]()
+	th.Fail("user2", addr, now)
+	dones[2]()
+	if ok, _, _, _ := th.Admit("user6", addr, now); ok {
+		t.Error("admitted with 2 failures and 2 in flight")
+	}
+	th.Success("user5")
+	dones[0]()
+	ok, _, _, d = th.Admit("user6", addr, now)
+	if !ok {
+		t.Fatal("refused with 2 failures and 1 in flight")
+	}
+	if ok, _, _, _ := th.Admit("user7", addr, now); ok {
+		t.Error("admitted with 2 failures and 2 in flight")
+	}
+	d()
+	dones[3]()
+	if n := len(th.inflight); n != 0 {
+		t.Errorf("%d in-flight address entries left, want 0", n)
+	}
+	// Sequentially nothing changes: after the budget and its back-off, one
+	// attempt at a time is admitted.
+	for i := range 2 {
+		th.Fail(fmt.Sprintf("seq%d", i), addr, now)
+	}
+	if ok, which, _, _ := th.Admit("x", addr, now); ok || which != "address" {
+		t.Fatalf("not in back-off after IPFree+1 failures: ok=%v which=%q", ok, which)
+	}
+	later := now.Add(time.Hour - time.Minute)
+	ok, _, _, d = th.Admit("x", addr, later)
+	if !ok {
+		t.Fatal("refused after the back-off, nothing in flight")
+	}
+	if ok, _, _, _ := th.Admit("y", addr, later); ok {
+		t.Error("second attempt in flight admitted past the free failures")
+	}
+	d()
+}
