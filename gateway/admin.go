@@ -49,7 +49,7 @@ func NewAdmin(s AdminSessions, token string, logger *slog.Logger) http.Handler {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	r := chi.NewRouter()
-	r.Use(LimitBody(64<<10), func(next http.Handler) http.Handler {
+	r.Use(BodyDeadline(DefaultBodyTimeout), LimitBody(64<<10), func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			got, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
 			if token == "" || !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 type ctxKey int
@@ -134,6 +137,54 @@ func SecurityHeaders(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// BodyDeadline bounds the time a client may take to send a request body:
+// the connection's read deadline is set d after the headers were read and
+// cleared when the body ends. A client that trickles a body (slow POST)
+// gets its read refused at the deadline, and the server closes the
+// connection, instead of holding a goroutine and a connection for as long
+// as it likes. It applies to requests with a body other than GET and HEAD
+// (the forms and the admin API), never to the websocket upgrade (a GET
+// without body): http.Server.ReadTimeout would also bound the hijacked
+// websocket connections, which stay idle for long. The server resets the
+// deadline at the next request's headers. d <= 0 sets no deadline.
+func BodyDeadline(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if d <= 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead || r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rc := http.NewResponseController(w)
+			if err := rc.SetReadDeadline(time.Now().Add(d)); err == nil {
+				r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// deadlineBody clears the read deadline BodyDeadline set once the body
+// has been read to its end, so that it does not outlast the body (a
+// handler that works longer than d after reading it, the connection's
+// background read).
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // LimitBody caps request bodies at n bytes.

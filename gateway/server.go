@@ -34,18 +34,28 @@ type RouterConfig struct {
 	Mount func(r chi.Router)
 	// MaxBody caps request bodies; default 64 KiB.
 	MaxBody int64
-	Logger  *slog.Logger
+	// BodyTimeout bounds the time a client may take to send a request
+	// body (BodyDeadline; the websocket is not affected); default 10s.
+	BodyTimeout time.Duration
+	Logger      *slog.Logger
 }
 
+// DefaultBodyTimeout is how long a client may take to send a request body
+// (64 KiB at most) after its headers, on the gateway and the admin API.
+const DefaultBodyTimeout = 10 * time.Second
+
 // NewRouter returns the public handler. Middleware order: request ID, real
-// IP, recover, security headers, body limit; then health endpoints (no
+// IP, recover, security headers, body deadline, body limit; then health endpoints (no
 // session); then scs load/save and CSRF for everything else.
 func NewRouter(c RouterConfig) http.Handler {
 	if c.MaxBody == 0 {
 		c.MaxBody = 64 << 10
 	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = DefaultBodyTimeout
+	}
 	r := chi.NewRouter()
-	r.Use(RequestIDMiddleware, RealIPMiddleware(c.Proxies), Recover(c.Logger), SecurityHeaders, LimitBody(c.MaxBody))
+	r.Use(RequestIDMiddleware, RealIPMiddleware(c.Proxies), Recover(c.Logger), SecurityHeaders, BodyDeadline(c.BodyTimeout), LimitBody(c.MaxBody))
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	r.Get("/readyz", func(w http.ResponseWriter, req *http.Request) {
 		ctx, cancel := context.WithTimeout(req.Context(), 5*time.Second)
