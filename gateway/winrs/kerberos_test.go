@@ -205,27 +205,7 @@ func BenchmarkKerberosSambaRoundTrip(b *testing.B) {
 	k := sambaKerberos(b)
 	_, krb := krbTarget(b, k)
 	_, basic := simTarget(b, "basic", true)
-	for _, tt := range []struct {
-		name string
-		cfg  Config
-	}{{"basic-https", basic}, {"kerberos-https", krb}} {
-		b.Run(tt.name, func(b *testing.B) {
-			rec := newRecorder()
-			c, err := Start(context.Background(), tt.cfg, rec.emit)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
-			untilPromptB(rec)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := c.Send("Write-Output x"); err != nil {
-					b.Fatal(err)
-				}
-				untilPromptB(rec)
-			}
-		})
-	}
+	benchRoundTrips(b, []namedConfig{{"basic-https", basic}, {"kerberos-https", krb}})
 }
 
 func TestKerberosSPNDefault(t *testing.T) {

@@ -111,10 +111,18 @@ func TestSimNTLMWrongPassword(t *testing.T) {
 func BenchmarkSimRoundTrip(b *testing.B) {
 	_, basic := simTarget(b, "basic", true)
 	_, _, sealed := simNTLMTarget(b)
-	for _, tt := range []struct {
-		name string
-		cfg  Config
-	}{{"basic-https", basic}, {"ntlm-sealed-http", sealed}} {
+	benchRoundTrips(b, []namedConfig{{"basic-https", basic}, {"ntlm-sealed-http", sealed}})
+}
+
+type namedConfig struct {
+	name string
+	cfg  Config
+}
+
+// benchRoundTrips times one command (input line -> prompt) per op through a
+// console of each config.
+func benchRoundTrips(b *testing.B, configs []namedConfig) {
+	for _, tt := range configs {
 		b.Run(tt.name, func(b *testing.B) {
 			rec := newRecorder()
 			c, err := Start(context.Background(), tt.cfg, rec.emit)
