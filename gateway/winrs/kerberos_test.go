@@ -34,20 +34,7 @@ const (
 // test domain.
 func sambaKerberos(t testing.TB) *winrstest.SambaKerberos {
 	t.Helper()
-	dir := os.Getenv("PSGATE_TEST_SAMBA_DIR")
-	if dir == "" || os.Getenv("PSGATE_TEST_SAMBA_URL") == "" {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatal("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
-		}
-		t.Skip("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	k, err := winrstest.NewSambaKerberos(ctx, dir, t.TempDir(), krbAccount, krbSPN)
-	if err != nil {
-		t.Fatalf("samba kerberos fixture: %v", err)
-	}
-	return k
+	return winrstest.SambaKerberosFromEnv(t, krbAccount, krbSPN)
 }
 
 // krbTarget starts a Kerberos-only simulator over HTTPS with the SPN's

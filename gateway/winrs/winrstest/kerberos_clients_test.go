@@ -28,19 +28,7 @@ import (
 // without the Samba test domain.
 func sambaClientEnv(t *testing.T) (*winrstest.SambaKerberos, []string) {
 	t.Helper()
-	dir := os.Getenv("PSGATE_TEST_SAMBA_DIR")
-	if dir == "" || os.Getenv("PSGATE_TEST_SAMBA_URL") == "" {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatal("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
-		}
-		t.Skip("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	k, err := winrstest.NewSambaKerberos(ctx, dir, t.TempDir(), "svc-winsrv01", krbSPN)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := winrstest.SambaKerberosFromEnv(t, "svc-winsrv01", krbSPN)
 	return k, append(os.Environ(), "KRB5_CONFIG="+k.Krb5Conf)
 }
 
@@ -133,14 +121,7 @@ func TestKerberosSambaGensec(t *testing.T) {
 // ClientKerberos does for every request: a new client, an AS and a TGS
 // exchange with the Samba KDC, then the AP-REQ ("login-per-request").
 func BenchmarkKerberosSambaRequest(b *testing.B) {
-	dir := os.Getenv("PSGATE_TEST_SAMBA_DIR")
-	if dir == "" || os.Getenv("PSGATE_TEST_SAMBA_URL") == "" {
-		b.Skip("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
-	}
-	k, err := winrstest.NewSambaKerberos(context.Background(), dir, b.TempDir(), "svc-winsrv01", krbSPN)
-	if err != nil {
-		b.Fatal(err)
-	}
+	k := winrstest.SambaKerberosFromEnv(b, "svc-winsrv01", krbSPN)
 	conf, err := config.Load(k.Krb5Conf)
 	if err != nil {
 		b.Fatal(err)

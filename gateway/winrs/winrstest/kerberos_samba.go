@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // SambaKerberos is what a Kerberos test needs from the test domain of
@@ -142,4 +143,36 @@ func lockFile(path string) (func(), error) {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); _ = f.Close() }, nil
+}
+
+// TB is the part of testing.TB that SambaKerberosFromEnv uses (so that this
+// package, linked into psgate winrm-sim, does not import testing).
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Skip(args ...any)
+	TempDir() string
+}
+
+// SambaKerberosFromEnv is NewSambaKerberos for a test or benchmark: the test
+// domain comes from $PSGATE_TEST_SAMBA_DIR and $PSGATE_TEST_SAMBA_URL
+// (deploy/testenv/samba-ad.sh); without them tb skips, or fails when
+// PSGATE_TEST_REQUIRE=1. The keytab and krb5.conf go to tb.TempDir().
+func SambaKerberosFromEnv(tb TB, account, spn string) *SambaKerberos {
+	tb.Helper()
+	dir := os.Getenv("PSGATE_TEST_SAMBA_DIR")
+	if dir == "" || os.Getenv("PSGATE_TEST_SAMBA_URL") == "" {
+		const why = "PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)"
+		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
+			tb.Fatalf("%s", why)
+		}
+		tb.Skip(why)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	k, err := NewSambaKerberos(ctx, dir, tb.TempDir(), account, spn)
+	if err != nil {
+		tb.Fatalf("samba kerberos fixture: %v", err)
+	}
+	return k
 }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -335,19 +334,7 @@ func TestKerberosConfig(t *testing.T) {
 // A real ticket from the Samba KDC (deploy/testenv/samba-ad.sh), sent raw
 // as "Kerberos" with mutual authentication; the AP-REP is checked.
 func TestKerberosSambaTicket(t *testing.T) {
-	dir := os.Getenv("PSGATE_TEST_SAMBA_DIR")
-	if dir == "" || os.Getenv("PSGATE_TEST_SAMBA_URL") == "" {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatal("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
-		}
-		t.Skip("PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	k, err := winrstest.NewSambaKerberos(ctx, dir, t.TempDir(), "svc-winsrv01", krbSPN)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := winrstest.SambaKerberosFromEnv(t, "svc-winsrv01", krbSPN)
 	conf, err := config.Load(k.Krb5Conf)
 	if err != nil {
 		t.Fatal(err)
