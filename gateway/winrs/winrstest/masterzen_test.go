@@ -38,32 +38,7 @@ func TestMasterzenBasic(t *testing.T) {
 	before := runtime.NumGoroutine()
 	s := newSim(t)
 	c := masterzenClient(t, s, `DOMAIN\Alice`, "S3cret!")
-	tests := []struct {
-		cmd            string
-		stdout, stderr string
-		code           int
-	}{
-		{"cmd /c echo hi", "hi\r\n", "", 0},
-		{"cmd /c exit 7", "", "", 7},
-		{"nosuch", "", "'nosuch' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n", 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.cmd, func(t *testing.T) {
-			var out, errb bytes.Buffer
-			code, err := c.RunWithContext(context.Background(), tt.cmd, &out, &errb)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if out.String() != tt.stdout || errb.String() != tt.stderr || code != tt.code {
-				t.Fatalf("got %q %q %d, want %q %q %d", out.String(), errb.String(), code, tt.stdout, tt.stderr, tt.code)
-			}
-		})
-	}
-	// stdin round trip through the remote PowerShell
-	out, _, code, err := c.RunWithContextWithString(context.Background(), "powershell.exe -Command -", "Write-Output line1\r\n")
-	if err != nil || !strings.Contains(out, "line1") || code != 0 {
-		t.Fatalf("stdin: %q %d %v", out, code, err)
-	}
+	checkCommands(t, s, c, true) // the cmd-shell table and a stdin round trip
 	if n := s.OpenCommands(); n != 0 {
 		t.Fatalf("open commands after run: %d", n)
 	}

@@ -52,7 +52,7 @@ func encryptedTransport(t testing.TB) func() winrm.Transporter {
 	}
 }
 
-// checkCommands runs the cmd-shell table of TestMasterzenBasic, and a
+// checkCommands runs a cmd-shell table (echo, exit code, unknown command), and a
 // stdin round trip unless the client cannot (masterzen's Encryption shares
 // its NTLM state between the concurrent Send and Receive, masterzen#142).
 func checkCommands(t *testing.T, s *winrstest.Server, c *winrm.Client, stdin bool) {
