@@ -214,7 +214,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := AuditRecord{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF}
 	// One attempt per user name at a time: parallel guesses see each
-	// other's failures in Check (before the bind).
+	// other's failures in Admit (before the bind).
 	end, err := s.Throttle.Begin(ctx, user)
 	if err != nil {
 		s.Metrics.Login("throttled")

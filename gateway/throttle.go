@@ -152,30 +152,17 @@ func ipKey(a string) string {
 	return "a:" + a
 }
 
-// Check says whether a sign-in by user from addr may proceed now. When it
-// may not, it names the key kind ("user" or "address") and the wait. It
-// does not count sign-ins in flight; the sign-in uses Admit.
-func (t *Throttle) Check(user, addr string, now time.Time) (ok bool, which string, wait time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, k := range [...]struct{ key, kind string }{{userKey(user), "user"}, {ipKey(addr), "address"}} {
-		if s := t.keys[k.key]; s != nil && now.Before(s.until) {
-			return false, k.kind, s.until.Sub(now)
-		}
-	}
-	return true, "", 0
-}
-
-// Admit is Check for an attempt that goes on to the bind, made safe under
-// concurrency for the address as Begin makes it for the user name: the
-// sign-ins from one address that are in flight count as provisional
-// failures against its free ones. While none is in flight it answers as
-// Check does (sequential attempts behave as before); otherwise it lets one
+// Admit says whether a sign-in by user from addr may go on to the bind now
+// (neither key is backing off), made safe under concurrency for the address
+// as Begin makes it for the user name: the sign-ins from one address that
+// are in flight count as provisional failures against its free ones. While
+// none is in flight only the back-offs decide; otherwise it lets one
 // more through only while recorded failures plus those in flight stay
 // within IPFree, so a burst of guesses over many names from one address
 // reaches the directory no more often than the same guesses sent one by
 // one (IPFree, then the one that starts the back-off). Without it, the
-// whole burst passed Check before its first failure was recorded. A slot
+// whole burst passed the back-off check before its first failure was
+// recorded. A slot
 // is held only during the bind: the caller runs done after Fail or
 // Success, so users behind one NAT address are limited in how many binds
 // run at once (IPFree+1 with no failures), not in how many sign in.
@@ -220,7 +207,7 @@ func (t *Throttle) Admit(user, addr string, now time.Time) (ok bool, which strin
 // or ctx ends, and returns the function that ends this one. Callers Admit
 // after Begin and end after Fail or Success, so that parallel guesses each
 // see the failures before them: without it, N requests sent at once all
-// pass Check before the first failure is recorded, and N binds reach the
+// pass the back-off check before the first failure is recorded, and N binds reach the
 // directory (and its lockout counter).
 func (t *Throttle) Begin(ctx context.Context, user string) (end func(), err error) {
 	k := userKey(user)

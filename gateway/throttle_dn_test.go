@@ -37,7 +37,7 @@ func TestThrottleDNSpellingsShareKey(t *testing.T) {
 	for i := range 4 {
 		th.Fail([]string{"alice", "uid=alice,ou=people,dc=x", "UID=ALICE,dc=x", `uid=ali\63e,dc=x`}[i], "192.0.2.1", now)
 	}
-	if ok, _, _ := th.Check("uid=Alice, ou=people,dc=x", "192.0.2.9", now); ok {
+	if ok, _, _ := check(th, "uid=Alice, ou=people,dc=x", "192.0.2.9", now); ok {
 		t.Error("a re-spelled DN got past the user back-off")
 	}
 }
@@ -50,10 +50,10 @@ func TestThrottleIPv6Prefix(t *testing.T) {
 	for i := range 21 {
 		th.Fail(fmt.Sprintf("user%d", i), fmt.Sprintf("2001:db8:1:2::%x", i+1), now)
 	}
-	if ok, which, _ := th.Check("someone", "2001:db8:1:2:ffff::1", now); ok || which != "address" {
+	if ok, which, _ := check(th, "someone", "2001:db8:1:2:ffff::1", now); ok || which != "address" {
 		t.Errorf("another address of the /64: ok=%v which=%q, want refused by address", ok, which)
 	}
-	if ok, _, _ := th.Check("someone", "2001:db8:1:3::1", now); !ok {
+	if ok, _, _ := check(th, "someone", "2001:db8:1:3::1", now); !ok {
 		t.Error("a different /64 was refused")
 	}
 }
