@@ -67,8 +67,8 @@ func TestImportDirections(t *testing.T) {
 	// owners: the only package that may import each module directly
 	// (session's subpackages may use Redis too).
 	owners := map[string]string{
-		"github.com/go-ldap/ldap/v3":   "gateway/directory",
-		"github.com/masterzen/winrm":   "gateway/winrs",
+		"github.com/go-ldap/ldap/v3":   "identity/ldap",
+		"github.com/masterzen/winrm":   "backend/winrs",
 		"github.com/redis/go-redis/v9": "session",
 	}
 	for _, p := range listPackages(t) {
@@ -101,7 +101,7 @@ func TestImportDirections(t *testing.T) {
 					t.Errorf("%s depends on %s; session may import only stdlib and Redis", r, d)
 				}
 			}
-		case r == "gateway/directory", r == "gateway/winrs", r == "gateway/localusers":
+		case r == "identity/ldap", r == "backend/winrs", r == "gateway/localusers":
 			for _, d := range p.Deps {
 				if strings.HasPrefix(d, module+"/") && !strings.HasPrefix(d, module+"/"+r) {
 					t.Errorf("%s depends on %s; an adapter imports none of psgate's packages", r, d)

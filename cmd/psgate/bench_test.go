@@ -45,10 +45,10 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/psgate/psgate/authz"
+	"github.com/psgate/psgate/backend/winrs"
 	"github.com/psgate/psgate/gateway"
-	"github.com/psgate/psgate/gateway/directory"
-	"github.com/psgate/psgate/gateway/localusers"
-	"github.com/psgate/psgate/gateway/winrs"
+	"github.com/psgate/psgate/identity/ldap"
+	"github.com/psgate/psgate/identity/local"
 	"github.com/psgate/psgate/session"
 )
 
@@ -96,7 +96,7 @@ func serveBench(tb testing.TB, d gatewayDeps) *httptest.Server {
 // defaults) with the bench user, wrapped as psgate serve wraps it.
 func localIdentities(tb testing.TB) *identityCache {
 	tb.Helper()
-	users, err := localusers.New(localusers.Config{Path: filepath.Join(tb.TempDir(), "users.yaml"), Create: true,
+	users, err := local.New(local.Config{Path: filepath.Join(tb.TempDir(), "users.yaml"), Create: true,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		tb.Fatal(err)
@@ -136,7 +136,7 @@ func sambaIdentities(tb testing.TB) (ids *identityCache, user, password string) 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := directory.New(directory.Config{URL: u, StartTLS: true, CACertPEM: ca, AD: true,
+	d, err := ldap.New(ldap.Config{URL: u, StartTLS: true, CACertPEM: ca, AD: true,
 		BaseDN: fx["BASE_DN"], BindDN: fx["SERVICE_DN"], BindPassword: fx["SERVICE_PASSWORD"],
 		Domain: fx["DOMAIN"], Realm: fx["REALM"]})
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/local"
 	"github.com/psgate/psgate/session"
 )
 
@@ -204,7 +204,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// 9. (authorization, part 2) A user no rule names, signed in after demo
 	// signed out: demo's sessions are not listed, the published tile is denied.
-	users, err := localusers.Open(filepath.Join(filepath.Dir(d.tokenFile), "users.yaml"))
+	users, err := local.Open(filepath.Join(filepath.Dir(d.tokenFile), "users.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

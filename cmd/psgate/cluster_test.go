@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/local"
 )
 
 // redisAddr returns the test Redis or skips (fails with PSGATE_TEST_REQUIRE=1).
@@ -67,7 +67,7 @@ func startServe(t *testing.T, cfgPath string) string {
 func TestClusterSharesSignIns(t *testing.T) {
 	addr := redisAddr(t)
 	dir := t.TempDir()
-	users, err := localusers.New(localusers.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
+	users, err := local.New(local.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestReadyzSessionStore(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	users, err := localusers.New(localusers.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
+	users, err := local.New(local.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

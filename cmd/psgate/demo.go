@@ -17,11 +17,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/psgate/psgate/authz"
+	"github.com/psgate/psgate/backend/winrs"
 	"github.com/psgate/psgate/gateway"
-	"github.com/psgate/psgate/gateway/localusers"
-	"github.com/psgate/psgate/gateway/winrs"
-	"github.com/psgate/psgate/gateway/winrs/winrstest"
+	"github.com/psgate/psgate/identity/local"
 	"github.com/psgate/psgate/session"
+	"github.com/psgate/psgate/winrmsim"
 )
 
 const (
@@ -91,7 +91,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 	}()
 
 	// Local users file with the demo account.
-	users, err := localusers.New(localusers.Config{Path: filepath.Join(dir, "users.yaml"), Create: true, MinPasswordLength: 1, Logger: logger})
+	users, err := local.New(local.Config{Path: filepath.Join(dir, "users.yaml"), Create: true, MinPasswordLength: 1, Logger: logger})
 	if err != nil {
 		return fmt.Errorf("demo: users file: %w", err)
 	}
@@ -123,7 +123,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 	if err != nil {
 		return fmt.Errorf("demo: simulator certificate: %w", err)
 	}
-	sim, err := winrstest.NewUnstartedServer(winrstest.Config{Users: map[string]string{demoUser: pw}, Hostname: demoHost, Logger: logger.With("component", "winrm-sim")})
+	sim, err := winrmsim.NewUnstartedServer(winrmsim.Config{Users: map[string]string{demoUser: pw}, Hostname: demoHost, Logger: logger.With("component", "winrm-sim")})
 	if err != nil {
 		return fmt.Errorf("demo: simulator: %w", err)
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/psgate/psgate/authz"
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/local"
 )
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -228,7 +228,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 
 	// Another user cannot see, end or attach to the session.
-	users, err := localusers.Open(filepath.Join(filepath.Dir(d.tokenFile), "users.yaml"))
+	users, err := local.Open(filepath.Join(filepath.Dir(d.tokenFile), "users.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

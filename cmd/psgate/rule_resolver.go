@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/psgate/psgate/authz"
-	"github.com/psgate/psgate/gateway/directory"
+	"github.com/psgate/psgate/identity/ldap"
 )
 
 // dirResolver canonicalises rule names through the LDAP/AD directory, so that
@@ -17,7 +17,7 @@ import (
 // type checks: --user must name a user, --user-group a security group,
 // --computer a computer and --computer-group a security group.
 type dirResolver struct {
-	dir     *directory.Directory
+	dir     *ldap.Directory
 	typed   authz.TypedResolver // .\x, localhost\x and IP literals
 	machine string              // the gateway's machine name (local accounts)
 }
@@ -31,7 +31,7 @@ func (r dirResolver) Resolve(ctx context.Context, kind authz.Kind, name string) 
 	if typed.Local || typed.SID != "" || (kind == authz.KindComputer && isIPLiteral(typed.Name)) {
 		return typed, nil // a gateway-local account, a SID given directly, or an IP
 	}
-	var obj directory.Object
+	var obj ldap.Object
 	switch kind {
 	case authz.KindUser:
 		obj, err = r.dir.LookupUser(ctx, name)
@@ -41,7 +41,7 @@ func (r dirResolver) Resolve(ctx context.Context, kind authz.Kind, name string) 
 		obj, err = r.dir.LookupComputer(ctx, name)
 	}
 	if err != nil {
-		if errors.Is(err, directory.ErrNotFound) {
+		if errors.Is(err, ldap.ErrNotFound) {
 			return authz.Account{}, fmt.Errorf("resolving %s %q: %w", kind, name, authz.ErrNotFound)
 		}
 		return authz.Account{}, fmt.Errorf("resolving %s %q: %w", kind, name, err)
@@ -61,12 +61,12 @@ func (r dirResolver) Resolve(ctx context.Context, kind authz.Kind, name string) 
 func (r dirResolver) NameOf(ctx context.Context, sid string) (string, error) {
 	obj, err := r.dir.LookupSID(ctx, sid)
 	if err != nil {
-		if errors.Is(err, directory.ErrNotFound) {
+		if errors.Is(err, ldap.ErrNotFound) {
 			return "", fmt.Errorf("resolving SID %s: %w", sid, authz.ErrNotFound)
 		}
 		return "", fmt.Errorf("resolving SID %s: %w", sid, err)
 	}
-	if obj.Kind == directory.KindComputer && obj.DNSHostName != "" {
+	if obj.Kind == ldap.KindComputer && obj.DNSHostName != "" {
 		return obj.DNSHostName, nil
 	}
 	return strings.TrimSuffix(obj.Name, "$"), nil

@@ -10,11 +10,11 @@ import (
 	"testing"
 
 	"github.com/psgate/psgate/authz"
-	"github.com/psgate/psgate/gateway/directory"
+	"github.com/psgate/psgate/identity/ldap"
 )
 
 // sambaDirectory connects to the Samba AD DC of deploy/testenv/samba-ad.sh.
-func sambaDirectory(t *testing.T) *directory.Directory {
+func sambaDirectory(t *testing.T) *ldap.Directory {
 	t.Helper()
 	url, dir := os.Getenv("PSGATE_TEST_SAMBA_URL"), os.Getenv("PSGATE_TEST_SAMBA_DIR")
 	fixture := map[string]string{}
@@ -35,7 +35,7 @@ func sambaDirectory(t *testing.T) *directory.Directory {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := directory.New(directory.Config{URL: url, StartTLS: true, CACertPEM: ca, AD: true,
+	d, err := ldap.New(ldap.Config{URL: url, StartTLS: true, CACertPEM: ca, AD: true,
 		BaseDN: fixture["BASE_DN"], BindDN: fixture["SERVICE_DN"], BindPassword: fixture["SERVICE_PASSWORD"],
 		Domain: fixture["DOMAIN"], Realm: fixture["REALM"]})
 	if err != nil {

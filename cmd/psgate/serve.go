@@ -17,7 +17,7 @@ import (
 
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/gateway"
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/local"
 	"github.com/psgate/psgate/session"
 )
 
@@ -55,7 +55,7 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 	var readyChecks []gateway.ReadyCheck
 	switch {
 	case cfg.Identity.Local != nil:
-		users, err := localusers.New(localusers.Config{Path: cfg.Identity.Local.UsersFile, Logger: logger})
+		users, err := local.New(local.Config{Path: cfg.Identity.Local.UsersFile, Logger: logger})
 		if err != nil {
 			return fmt.Errorf("serve: %w", err)
 		}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/local"
 )
 
 // TestServeFromConfig runs `psgate serve` on a config with a local users
@@ -18,7 +18,7 @@ import (
 // refused the tile (no rule), with both events in the audit file.
 func TestServeFromConfig(t *testing.T) {
 	dir := t.TempDir()
-	users, err := localusers.New(localusers.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
+	users, err := local.New(local.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

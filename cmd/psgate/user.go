@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/local"
 	"github.com/spf13/cobra"
 )
 
@@ -54,13 +54,13 @@ func usersFilePath(flag string) string {
 }
 
 // openUsers opens the users file; create allows a missing file (add).
-func openUsers(uf *userFlags, create bool, algorithm string) (*localusers.Store, error) {
-	return localusers.New(localusers.Config{Path: usersFilePath(uf.file), Create: create, Algorithm: algorithm})
+func openUsers(uf *userFlags, create bool, algorithm string) (*local.Store, error) {
+	return local.New(local.Config{Path: usersFilePath(uf.file), Create: create, Algorithm: algorithm})
 }
 
 // notFound prints why and turns ErrNotFound into the silent exit 1.
 func notFound(e *env, err error) error {
-	if errors.Is(err, localusers.ErrNotFound) {
+	if errors.Is(err, local.ErrNotFound) {
 		fmt.Fprintln(e.stderr, "psgate:", err)
 		return errNo
 	}

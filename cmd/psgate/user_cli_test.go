@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/local"
 )
 
 // userCLI runs `psgate user …` with stdin and returns stdout, stderr, err.
@@ -61,22 +61,22 @@ func TestUserCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []localusers.User
+	var got []local.User
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := []localusers.User{{Name: "alice", Groups: []string{"gateway-users", "admins"}, Algorithm: "argon2id"}}
+	want := []local.User{{Name: "alice", Groups: []string{"gateway-users", "admins"}, Algorithm: "argon2id"}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("list -o json (-want +got):\n%s", d)
 	}
-	s, err := localusers.Open(file)
+	s, err := local.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Authenticate("alice", "new-pass-123"); err != nil {
 		t.Errorf("alice with the new password: %v", err)
 	}
-	if _, err := s.Authenticate("alice", "s3cret-pass"); !errors.Is(err, localusers.ErrInvalidCredentials) {
+	if _, err := s.Authenticate("alice", "s3cret-pass"); !errors.Is(err, local.ErrInvalidCredentials) {
 		t.Errorf("alice with the old password: %v", err)
 	}
 }
@@ -87,7 +87,7 @@ func TestUserCLIEnvFile(t *testing.T) {
 	if _, _, err := userCLI(t, "env-pass-1\n", "add", "erin", "--password-stdin"); err != nil {
 		t.Fatal(err)
 	}
-	s, err := localusers.Open(file)
+	s, err := local.Open(file)
 	if err != nil {
 		t.Fatalf("PSGATE_USERS_FILE not used: %v", err)
 	}

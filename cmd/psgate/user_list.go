@@ -6,7 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/local"
 	"github.com/spf13/cobra"
 )
 
@@ -25,7 +25,7 @@ func newUserListCmd(e *env, uf *userFlags) *cobra.Command {
 			switch output {
 			case "json":
 				if users == nil {
-					users = []localusers.User{}
+					users = []local.User{}
 				}
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")

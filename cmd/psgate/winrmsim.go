@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/psgate/psgate/gateway/winrs/winrstest"
+	"github.com/psgate/psgate/winrmsim"
 )
 
 // newWinRMSimCmd is `psgate winrm-sim`: the WinRM simulator on a fixed
@@ -28,7 +28,7 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 		Short: "Run the WinRM (WS-Management cmd shell) simulator",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := winrstest.Config{Users: map[string]string{}, Path: path,
+			cfg := winrmsim.Config{Users: map[string]string{}, Path: path,
 				Logger: slog.New(slog.NewTextHandler(e.stderr, nil)), TLS: useTLS}
 			for _, u := range users {
 				name, pass, ok := strings.Cut(u, ":")
@@ -63,7 +63,7 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 				cfg.Keytab = b
 			}
 			cfg.Realm = realm
-			s, err := winrstest.NewUnstartedServer(cfg)
+			s, err := winrmsim.NewUnstartedServer(cfg)
 			if err != nil {
 				return fmt.Errorf("winrm-sim: %w", err)
 			}
@@ -108,14 +108,14 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 }
 
 // parseUnencrypted maps --unencrypted to the simulator's policy.
-func parseUnencrypted(v string) (winrstest.Unencrypted, error) {
+func parseUnencrypted(v string) (winrmsim.Unencrypted, error) {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "basic-only", "":
-		return winrstest.UnencryptedBasicOnly, nil
+		return winrmsim.UnencryptedBasicOnly, nil
 	case "allowed":
-		return winrstest.UnencryptedAllowed, nil
+		return winrmsim.UnencryptedAllowed, nil
 	case "refused":
-		return winrstest.UnencryptedRefused, nil
+		return winrmsim.UnencryptedRefused, nil
 	}
 	return 0, fmt.Errorf("winrm-sim: --unencrypted %q: want basic-only, allowed or refused", v)
 }

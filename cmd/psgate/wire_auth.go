@@ -5,12 +5,12 @@ import (
 	"fmt"
 
 	"github.com/psgate/psgate/gateway"
-	"github.com/psgate/psgate/gateway/directory"
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/ldap"
+	"github.com/psgate/psgate/identity/local"
 )
 
 // localAuth adapts the local users file to gateway.Authenticator.
-type localAuth struct{ store *localusers.Store }
+type localAuth struct{ store *local.Store }
 
 func (a localAuth) Authenticate(_ context.Context, user, password string) (gateway.Identity, error) {
 	u, err := a.store.Authenticate(user, password)
@@ -23,7 +23,7 @@ func (a localAuth) Authenticate(_ context.Context, user, password string) (gatew
 // directoryAuth adapts the LDAP/AD directory to gateway.Authenticator. The
 // identity carries the canonical names the rules use: AD SIDs when present,
 // else DNs.
-type directoryAuth struct{ dir *directory.Directory }
+type directoryAuth struct{ dir *ldap.Directory }
 
 func (a directoryAuth) Authenticate(ctx context.Context, user, password string) (gateway.Identity, error) {
 	u, err := a.dir.Authenticate(ctx, user, password)
@@ -34,7 +34,7 @@ func (a directoryAuth) Authenticate(ctx context.Context, user, password string) 
 }
 
 // identity maps a directory user to the gateway identity.
-func (directoryAuth) identity(u *directory.User) (gateway.Identity, error) {
+func (directoryAuth) identity(u *ldap.User) (gateway.Identity, error) {
 	id := gateway.Identity{Name: u.Name}
 	for _, g := range u.Groups {
 		switch {

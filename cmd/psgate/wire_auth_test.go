@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/psgate/psgate/gateway"
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/local"
 )
 
 func TestLocalAuthAdapter(t *testing.T) {
@@ -16,7 +16,7 @@ func TestLocalAuthAdapter(t *testing.T) {
 	if err := os.WriteFile(path, []byte("users: []\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err := localusers.Open(path)
+	st, err := local.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestLocalAuthAdapter(t *testing.T) {
 		t.Error(d)
 	}
 	_, err = a.Authenticate(t.Context(), "demo", "wrong")
-	if !errors.Is(err, localusers.ErrInvalidCredentials) {
+	if !errors.Is(err, local.ErrInvalidCredentials) {
 		t.Errorf("wrong password: %v", err)
 	}
 }

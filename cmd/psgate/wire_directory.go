@@ -8,11 +8,11 @@ import (
 
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/gateway"
-	"github.com/psgate/psgate/gateway/directory"
+	"github.com/psgate/psgate/identity/ldap"
 )
 
 // openDirectory connects the configured LDAP/AD directory.
-func openDirectory(l *ldapIdentity) (*directory.Directory, error) {
+func openDirectory(l *ldapIdentity) (*ldap.Directory, error) {
 	pw := ""
 	switch {
 	case l.BindPasswordFile != "":
@@ -23,7 +23,7 @@ func openDirectory(l *ldapIdentity) (*directory.Directory, error) {
 	case l.BindPasswordEnv != "":
 		pw = os.Getenv(l.BindPasswordEnv)
 	}
-	d, err := directory.New(directory.Config{
+	d, err := ldap.New(ldap.Config{
 		URL: l.URL, StartTLS: l.StartTLS, CAFile: l.CAFile, BindDN: l.BindDN, BindPassword: pw, BaseDN: l.BaseDN,
 		AD: l.AD, Domain: l.Domain, Realm: l.Realm, UserFilter: l.UserFilter, GroupFilter: l.GroupFilter,
 		ComputerFilter: l.ComputerFilter, Timeout: l.Timeout,
@@ -58,7 +58,7 @@ func trimNewline(s string) string {
 // dirCallers authenticates against the directory and remembers each
 // signed-in user's authz.Caller (SID, DN, UPN, transitive groups).
 type dirCallers struct {
-	dir *directory.Directory
+	dir *ldap.Directory
 	mu  sync.Mutex
 	m   map[string]authz.Caller
 }

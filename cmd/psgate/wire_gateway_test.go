@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/psgate/psgate/gateway/localusers"
+	"github.com/psgate/psgate/identity/local"
 )
 
 // xffTransport adds an X-Forwarded-For header, as a reverse proxy does.
@@ -27,7 +27,7 @@ func (x xffTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // client behind the proxy, not the proxy.
 func TestServeTrustedProxies(t *testing.T) {
 	dir := t.TempDir()
-	users, err := localusers.New(localusers.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
+	users, err := local.New(local.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

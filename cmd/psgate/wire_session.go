@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/psgate/psgate/backend/winrs"
 	"github.com/psgate/psgate/gateway"
-	"github.com/psgate/psgate/gateway/winrs"
 	"github.com/psgate/psgate/session"
 )
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throw-away Samba 4.17 Active Directory DC for the AD tests of gateway/directory,
+# Throw-away Samba 4.17 Active Directory DC for the AD tests of identity/ldap,
 # loopback only: ldap://127.0.0.1:389 (StartTLS), ldaps://127.0.0.1:636, GC 3268/3269,
 # KDC 88. Everything lives in $PSGATE_TEST_SAMBA_DIR (/tmp/psgate-testenv/samba);
 # nothing is written to /etc/samba, /var/lib/samba or /run/samba. Needs root (ports < 1024).

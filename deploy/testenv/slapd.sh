@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throw-away OpenLDAP slapd for the generic-LDAP tests of gateway/directory:
+# Throw-away OpenLDAP slapd for the generic-LDAP tests of identity/ldap:
 # ldap://127.0.0.1:3389 (StartTLS) and ldaps://127.0.0.1:3636, from
 # $PSGATE_TEST_SLAPD_URL; state in $PSGATE_TEST_SLAPD_DIR
 # (/tmp/psgate-testenv/slapd). Every start rebuilds the database from the

@@ -1,9 +1,0 @@
-package winrstest
-
-import "errors"
-
-var (
-	errNoEnvelope = errors.New("no SOAP envelope")
-	// ErrConfig is returned by NewServer for an invalid Config.
-	ErrConfig = errors.New("invalid simulator config")
-)
