@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/gateway/console"
 	"github.com/psgate/psgate/session"
 )
@@ -219,12 +220,12 @@ func (a *App) reauthorize(r *http.Request, info session.Info) error {
 		return nil
 	}
 	ci := Client(ctx)
-	rec := AuditRecord{RequestID: RequestID(ctx), User: info.User, ClientAddr: ci.Addr, XFF: ci.XFF,
+	rec := audit.Record{RequestID: RequestID(ctx), User: info.User, ClientAddr: ci.Addr, XFF: ci.XFF,
 		Target: info.Target, Configuration: info.Configuration, Session: info.ID, SessionName: info.Name}
 	if err != nil {
-		rec.Event, rec.Reason = EventAuthorizationInvalidRules, err.Error()
+		rec.Event, rec.Reason = audit.AuthorizationInvalidRules, err.Error()
 	} else {
-		rec.Event, rec.Reason = EventGatewayAuthorizationFailure, reason
+		rec.Event, rec.Reason = audit.GatewayAuthorizationFailure, reason
 		err = fmt.Errorf("reauthorize session %s: %s", info.ID, strings.TrimSpace(reason))
 	}
 	c.SignIn.audit(rec)

@@ -18,6 +18,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gorilla/websocket"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // serveBodyDeadlineRig serves the public router with a short body timeout
@@ -32,7 +34,7 @@ func serveBodyDeadlineRig(t *testing.T, bodyTimeout time.Duration) string {
 	sm := NewSessionManager(time.Hour, nil)
 	csrf := &CSRF{Values: sm}
 	logger := slog.New(slog.DiscardHandler)
-	si := &SignIn{Auth: &countingAuth{}, Throttle: NewThrottle(ThrottleConfig{}), Audit: NewAuditLog(io.Discard, nil),
+	si := &SignIn{Auth: &countingAuth{}, Throttle: NewThrottle(ThrottleConfig{}), Audit: audit.NewLog(io.Discard, nil),
 		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: logger}
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	h := NewRouter(RouterConfig{SignIn: si, Sessions: sm, CSRF: csrf, Metrics: si.Metrics, Logger: logger, BodyTimeout: bodyTimeout,

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // Authorizer decides whether user may connect to target with configuration
@@ -68,14 +70,14 @@ func (c *Connect) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ci := Client(ctx)
-	rec := AuditRecord{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF, Target: target.Display(), Configuration: target.Configuration}
+	rec := audit.Record{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF, Target: target.Display(), Configuration: target.Configuration}
 	allowed, reason, err := c.Authorizer.Authorize(ctx, id, target)
 	switch {
 	case err != nil:
-		rec.Event, rec.Reason = EventAuthorizationInvalidRules, err.Error()
+		rec.Event, rec.Reason = audit.AuthorizationInvalidRules, err.Error()
 		c.SignIn.Metrics.Authz("error")
 	case !allowed:
-		rec.Event, rec.Reason = EventGatewayAuthorizationFailure, reason
+		rec.Event, rec.Reason = audit.GatewayAuthorizationFailure, reason
 		c.SignIn.Metrics.Authz("deny")
 	}
 	if rec.Event != 0 {
@@ -86,7 +88,7 @@ func (c *Connect) Post(w http.ResponseWriter, r *http.Request) {
 	c.SignIn.Metrics.Authz("allow")
 	sid, err := c.Opener.Open(ctx, id, target, ci.Addr)
 	if err != nil {
-		rec.Event, rec.Reason = EventLogonFailure, err.Error()
+		rec.Event, rec.Reason = audit.LogonFailure, err.Error()
 		c.SignIn.audit(rec)
 		if errors.Is(err, ErrCapReached) {
 			c.denied(w, r, MessageCapReached)

@@ -19,6 +19,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/web"
 )
 
@@ -57,9 +58,9 @@ func newConnectRigPages(t *testing.T, free bool, pages Pages) (*httptest.Server,
 	t.Helper()
 	sm := scs.New()
 	csrf := &CSRF{Values: sm}
-	audit := &bytes.Buffer{}
+	auditBuf := &bytes.Buffer{}
 	si := &SignIn{Auth: &countingAuth{users: map[string]string{"alice": "pw"}}, Throttle: NewThrottle(ThrottleConfig{}),
-		Audit: NewAuditLog(audit, nil), Metrics: NewMetrics(), Pages: pages, Sessions: sm, CSRF: csrf,
+		Audit: audit.NewLog(auditBuf, nil), Metrics: NewMetrics(), Pages: pages, Sessions: sm, CSRF: csrf,
 		Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) {}}
 	op := &fakeOpener{max: 2}
 	c := &Connect{SignIn: si, Authorizer: ruleAuthz{allow: map[string]bool{"alice|srv1": true, "alice|pub": true}}, Opener: op,
@@ -102,7 +103,7 @@ func newConnectRigPages(t *testing.T, free bool, pages Pages) (*httptest.Server,
 	if code, loc, _ := post("/login", url.Values{"username": {"alice"}, "password": {"pw"}}); code != 303 || loc != "/portal" {
 		t.Fatalf("sign-in: %d %q", code, loc)
 	}
-	return ts, op, audit, &cl, func(f url.Values) (int, string, string) { return post("/sessions", f) }
+	return ts, op, auditBuf, &cl, func(f url.Values) (int, string, string) { return post("/sessions", f) }
 }
 
 func TestConnectAuthorizationDeniedPage(t *testing.T) {

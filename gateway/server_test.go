@@ -11,13 +11,15 @@ import (
 	"time"
 
 	"net/http/httptest"
+
+	"github.com/psgate/psgate/audit"
 )
 
 func TestRouterHealthAndHeaders(t *testing.T) {
 	var rulesErr error
 	sm := NewSessionManager(time.Hour, nil)
 	csrf := &CSRF{Values: sm}
-	si := &SignIn{Auth: &countingAuth{}, Throttle: NewThrottle(ThrottleConfig{}), Audit: NewAuditLog(io.Discard, nil),
+	si := &SignIn{Auth: &countingAuth{}, Throttle: NewThrottle(ThrottleConfig{}), Audit: audit.NewLog(io.Discard, nil),
 		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler)}
 	h := NewRouter(RouterConfig{SignIn: si, Sessions: sm, CSRF: csrf, Metrics: si.Metrics, Logger: slog.New(slog.DiscardHandler),
 		Ready: []ReadyCheck{{Name: "rules", Check: func(context.Context) error { return rulesErr }}}})

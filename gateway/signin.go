@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // Identity is a signed-in gateway user as the Authenticator resolved it.
@@ -37,7 +39,7 @@ const sessionUserKey = "user"
 type SignIn struct {
 	Auth     Authenticator
 	Throttle *Throttle
-	Audit    *AuditLog
+	Audit    *audit.Log
 	Metrics  *Metrics
 	Pages    Pages
 	Sessions *scs.SessionManager
@@ -212,7 +214,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, submitted(r.PostForm, user), errs)
 		return
 	}
-	rec := AuditRecord{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF}
+	rec := audit.Record{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF}
 	// One attempt per user name at a time: parallel guesses see each
 	// other's failures in Admit (before the bind).
 	end, err := s.Throttle.Begin(ctx, user)
@@ -227,7 +229,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	ok, which, wait, done := s.Throttle.Admit(user, ci.Addr, s.now())
 	if !ok {
 		end()
-		rec.Event, rec.Reason = EventThrottled, "back-off by "+which+", "+wait.Round(time.Second).String()+" left"
+		rec.Event, rec.Reason = audit.Throttled, "back-off by "+which+", "+wait.Round(time.Second).String()+" left"
 		if wait == 0 {
 			rec.Reason = "back-off by " + which + ": its free failures are taken by sign-ins in flight"
 		}
@@ -242,7 +244,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		s.Throttle.Fail(user, ci.Addr, s.now())
 		done()
 		end()
-		rec.Event, rec.Reason = EventAuthenticationFailure, err.Error()
+		rec.Event, rec.Reason = audit.AuthenticationFailure, err.Error()
 		s.audit(rec)
 		s.Metrics.Login("denied")
 		s.deny(w, r, user, start)
@@ -262,7 +264,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		s.OnSignIn(id, password)
 	}
 	s.Sessions.Remove(ctx, csrfKey) // a fresh token for the signed-in session
-	rec.Event, rec.User = EventSignIn, id.Name
+	rec.Event, rec.User = audit.SignIn, id.Name
 	s.audit(rec)
 	s.Metrics.Login("ok")
 	if named {
@@ -277,7 +279,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 func (s *SignIn) deny(w http.ResponseWriter, r *http.Request, user string, start time.Time) {
 	s.delay(r.Context(), start)
 	ci := Client(r.Context())
-	s.audit(AuditRecord{Event: EventLogonFailure, RequestID: RequestID(r.Context()), User: user, ClientAddr: ci.Addr, XFF: ci.XFF})
+	s.audit(audit.Record{Event: audit.LogonFailure, RequestID: RequestID(r.Context()), User: user, ClientAddr: ci.Addr, XFF: ci.XFF})
 	s.render(w, r, http.StatusUnauthorized, LoginFields{UserName: user}, map[string]string{"": MessageAccessDenied})
 }
 
@@ -299,12 +301,12 @@ func (s *SignIn) SignOut(w http.ResponseWriter, r *http.Request) {
 	}
 	if user != "" {
 		ci := Client(ctx)
-		s.audit(AuditRecord{Event: EventSignOut, RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF})
+		s.audit(audit.Record{Event: audit.SignOut, RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF})
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-func (s *SignIn) audit(r AuditRecord) {
+func (s *SignIn) audit(r audit.Record) {
 	if err := s.Audit.Write(r); err != nil {
 		s.Logger.Error("audit", "event", r.Event, "err", err)
 	}

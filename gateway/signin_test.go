@@ -23,6 +23,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/web"
 )
 
@@ -63,7 +64,7 @@ func newSignInRig(t *testing.T) *signInRig {
 	sm := scs.New()
 	csrf := &CSRF{Values: sm}
 	s := &SignIn{
-		Auth: rig.auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 10}), Audit: NewAuditLog(rig.audit, nil),
+		Auth: rig.auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 10}), Audit: audit.NewLog(rig.audit, nil),
 		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler),
 		Sleep: func(context.Context, time.Duration) { rig.mu.Lock(); rig.sleeps++; rig.mu.Unlock() },
 	}
@@ -131,9 +132,9 @@ func TestSignInGenericDenialAndAudit(t *testing.T) {
 	if rig.sleeps != 1 {
 		t.Errorf("%d fail delays, want 1", rig.sleeps)
 	}
-	var events []AuditRecord
+	var events []audit.Record
 	for _, l := range strings.Split(strings.TrimSpace(rig.audit.String()), "\n") {
-		var r AuditRecord
+		var r audit.Record
 		if err := json.Unmarshal([]byte(l), &r); err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +213,7 @@ func newOneStepRig(t *testing.T, free bool, d FormDefaults) *oneStepRig {
 	sm := scs.New()
 	csrf := &CSRF{Values: sm}
 	rig := &oneStepRig{auth: &countingAuth{users: map[string]string{"alice": "pw"}}, opener: &targetOpener{}}
-	si := &SignIn{Auth: rig.auth, Throttle: NewThrottle(ThrottleConfig{}), Audit: NewAuditLog(io.Discard, nil),
+	si := &SignIn{Auth: rig.auth, Throttle: NewThrottle(ThrottleConfig{}), Audit: audit.NewLog(io.Discard, nil),
 		Metrics: NewMetrics(), Pages: PagesFunc(r), Sessions: sm, CSRF: csrf,
 		Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) {}}
 	si.Connect = &Connect{SignIn: si, Authorizer: ruleAuthz{allow: map[string]bool{"alice|host": true, "alice|srv1": true, "alice|pub": true}},
@@ -502,10 +503,10 @@ func (a *gatedAuth) count() int { a.mu.Lock(); defer a.mu.Unlock(); return a.bin
 func TestSignInParallelSprayThrottled(t *testing.T) {
 	const ipFree, n = 5, 30
 	auth := &gatedAuth{release: make(chan struct{})}
-	audit := &bytes.Buffer{} // AuditLog serialises its writes; read after wg.Wait
+	auditBuf := &bytes.Buffer{} // AuditLog serialises its writes; read after wg.Wait
 	sm := scs.New()
 	s := &SignIn{
-		Auth: auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: ipFree}), Audit: NewAuditLog(audit, nil),
+		Auth: auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: ipFree}), Audit: audit.NewLog(auditBuf, nil),
 		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler),
 		Sleep: func(context.Context, time.Duration) {},
 	}
@@ -548,7 +549,7 @@ func TestSignInParallelSprayThrottled(t *testing.T) {
 	if b := auth.count(); b > ipFree+1 {
 		t.Errorf("%d binds for %d parallel guesses over distinct names from one address, want at most %d (IPFree + the one that starts the back-off)", b, n, ipFree+1)
 	}
-	throttled := strings.Count(audit.String(), `"event":4097`)
+	throttled := strings.Count(auditBuf.String(), `"event":4097`)
 	if throttled != n-auth.count() {
 		t.Errorf("%d throttle audit events, want %d (one per attempt not bound)", throttled, n-auth.count())
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // clockAuth refuses every sign-in after advancing a fake clock by the time
@@ -42,7 +44,7 @@ func TestSignInFailureTimingEqual(t *testing.T) {
 	s := &SignIn{
 		Auth: clockAuth{mu: &mu, now: &now, cost: map[string]time.Duration{
 			"ghost": 5 * time.Millisecond, "alice": 300 * time.Millisecond}},
-		Throttle: NewThrottle(ThrottleConfig{UserFree: 100, IPFree: 100}), Audit: NewAuditLog(&bytes.Buffer{}, nil),
+		Throttle: NewThrottle(ThrottleConfig{UserFree: 100, IPFree: 100}), Audit: audit.NewLog(&bytes.Buffer{}, nil),
 		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler),
 		FailDelay: time.Second,
 		Now:       func() time.Time { mu.Lock(); defer mu.Unlock(); return now },
@@ -93,7 +95,7 @@ func TestSignInParallelGuessesThrottled(t *testing.T) {
 	auth := &slowAuth{}
 	sm := scs.New()
 	s := &SignIn{
-		Auth: auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 1000}), Audit: NewAuditLog(&bytes.Buffer{}, nil),
+		Auth: auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 1000}), Audit: audit.NewLog(&bytes.Buffer{}, nil),
 		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler),
 		Sleep: func(context.Context, time.Duration) {},
 	}

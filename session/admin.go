@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // adminTimeout bounds a remote reset or logoff when ctx has no deadline.
@@ -55,7 +57,7 @@ func (m *Manager) releaseLeftover(ctx context.Context, op Op, info Info) error {
 	if err := m.cfg.Registry.Release(ctx, info.ID); err != nil {
 		return fmt.Errorf("%s session %q: releasing record: %w", op, info.Name, err)
 	}
-	m.audit(AuditEvent{Event: AuditSessionEnd, Reason: Reason(op)}, info)
+	m.audit(audit.Record{Event: audit.SessionEnd, Reason: string(op)}, info)
 	return nil
 }
 

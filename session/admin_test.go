@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // cluster is two Managers ("gw-a", "gw-b") on one registry kind.
-func cluster(t *testing.T, kind string, audit *auditLog) (a, b *Manager) {
+func cluster(t *testing.T, kind string, events *auditLog) (a, b *Manager) {
 	t.Helper()
 	var regA, regB Registry
 	switch kind {
@@ -22,8 +24,8 @@ func cluster(t *testing.T, kind string, audit *auditLog) (a, b *Manager) {
 		c, prefix := redisClient(t)
 		regA, regB = newRedisRegistry(t, c, prefix, nil), newRedisRegistry(t, c, prefix, nil)
 	}
-	a = newTestManager(t, Config{Registry: regA, Node: "gw-a", Audit: audit.add})
-	b = newTestManager(t, Config{Registry: regB, Node: "gw-b", Audit: audit.add})
+	a = newTestManager(t, Config{Registry: regA, Node: "gw-a", Audit: events.add})
+	b = newTestManager(t, Config{Registry: regB, Node: "gw-b", Audit: events.add})
 	return a, b
 }
 
@@ -35,8 +37,8 @@ func TestResetAndLogoff(t *testing.T) {
 				name = kind + "/remote"
 			}
 			t.Run(name, func(t *testing.T) {
-				audit := &auditLog{}
-				a, b := cluster(t, kind, audit)
+				events := &auditLog{}
+				a, b := cluster(t, kind, events)
 				owner, admin := a, a
 				if remote {
 					admin = b
@@ -84,7 +86,7 @@ func TestResetAndLogoff(t *testing.T) {
 					if len(fs) == 0 || !cmp.Equal(fs[len(fs)-1], closedFrame(tc.reason)) {
 						t.Errorf("last frame = %+v, want closed %s", fs, tc.reason)
 					}
-					if ev, ok := audit.find(AuditSessionEnd, tc.s.ID()); !ok || ev.Reason != tc.reason {
+					if ev, ok := events.find(audit.SessionEnd, tc.s.ID()); !ok || ev.Reason != string(tc.reason) {
 						t.Errorf("770 = %+v, want reason %s", ev, tc.reason)
 					}
 				}
@@ -167,8 +169,8 @@ func TestMessage(t *testing.T) {
 }
 
 func TestShellExitEndsSession(t *testing.T) {
-	audit := &auditLog{}
-	m := newTestManager(t, Config{Audit: audit.add, MaxPerUser: 1})
+	events := &auditLog{}
+	m := newTestManager(t, Config{Audit: events.add, MaxPerUser: 1})
 	var sh *fakeShell
 	s, err := m.Open(context.Background(), OpenRequest{User: "alice"}, opener(&sh))
 	if err != nil {
@@ -178,7 +180,7 @@ func TestShellExitEndsSession(t *testing.T) {
 	mustAttach(t, s, c)
 	sh.emit(Event{Kind: EventExited, ExitCode: 0})
 	<-s.Done()
-	if ev, _ := audit.find(AuditSessionEnd, s.ID()); ev.Reason != ReasonShellExited {
+	if ev, _ := events.find(audit.SessionEnd, s.ID()); ev.Reason != string(ReasonShellExited) {
 		t.Errorf("770 reason = %q, want shell_exited", ev.Reason)
 	}
 	if err := s.Input("x"); !errors.Is(err, ErrClosed) {
@@ -209,13 +211,13 @@ func TestExitDuringOpen(t *testing.T) {
 
 // TestShellFailureEndsSession: a shell that fails (target gone, shell
 // expired there) ends the session with reason error; the browser gets the
-// generic message, the audit event the detail. Also when it fails while
+// generic message, the events event the detail. Also when it fails while
 // the session is still opening.
 func TestShellFailureEndsSession(t *testing.T) {
 	fail := errors.New("receiving output: http 500: wsman fault 2150858843: shell not found")
 	t.Run("attached", func(t *testing.T) {
-		audit := &auditLog{}
-		m := newTestManager(t, Config{Audit: audit.add})
+		events := &auditLog{}
+		m := newTestManager(t, Config{Audit: events.add})
 		var sh *fakeShell
 		s, err := m.Open(context.Background(), OpenRequest{User: "alice"}, opener(&sh))
 		if err != nil {
@@ -225,8 +227,8 @@ func TestShellFailureEndsSession(t *testing.T) {
 		mustAttach(t, s, c)
 		sh.emit(Event{Kind: EventExited, Err: fail})
 		<-s.Done()
-		ev, _ := audit.find(AuditSessionEnd, s.ID())
-		if ev.Reason != ReasonError || ev.Detail != fail.Error() {
+		ev, _ := events.find(audit.SessionEnd, s.ID())
+		if ev.Reason != string(ReasonError) || ev.Detail != fail.Error() {
 			t.Errorf("770 = reason %q detail %q, want error / %q", ev.Reason, ev.Detail, fail)
 		}
 		var closed *Frame
@@ -240,8 +242,8 @@ func TestShellFailureEndsSession(t *testing.T) {
 		}
 	})
 	t.Run("during open", func(t *testing.T) {
-		audit := &auditLog{}
-		m := newTestManager(t, Config{Audit: audit.add})
+		events := &auditLog{}
+		m := newTestManager(t, Config{Audit: events.add})
 		s, err := m.Open(context.Background(), OpenRequest{User: "alice"}, func(_ context.Context, emit func(Event)) (Shell, error) {
 			emit(Event{Kind: EventExited, Err: fail})
 			return &fakeShell{}, nil
@@ -250,7 +252,7 @@ func TestShellFailureEndsSession(t *testing.T) {
 			t.Fatal(err)
 		}
 		<-s.Done()
-		if ev, _ := audit.find(AuditSessionEnd, s.ID()); ev.Reason != ReasonError || ev.Detail != fail.Error() {
+		if ev, _ := events.find(audit.SessionEnd, s.ID()); ev.Reason != string(ReasonError) || ev.Detail != fail.Error() {
 			t.Errorf("770 = reason %q detail %q, want error / %q", ev.Reason, ev.Detail, fail)
 		}
 	})

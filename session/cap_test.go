@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // openParallel opens n sessions for user at once, spread over managers,
@@ -39,8 +41,8 @@ func openParallel(t *testing.T, ms []*Manager, user string, n int) (ok, capped i
 }
 
 func TestCapAtomicMemory(t *testing.T) {
-	audit := &auditLog{}
-	m := newTestManager(t, Config{Audit: audit.add})
+	events := &auditLog{}
+	m := newTestManager(t, Config{Audit: events.add})
 	for round := range 5 { // repeat: a race would show in some round
 		user := fmt.Sprintf("user%d", round)
 		ok, capped := openParallel(t, []*Manager{m}, user, 10)
@@ -48,9 +50,9 @@ func TestCapAtomicMemory(t *testing.T) {
 			t.Fatalf("round %d: %d opened, %d capped; want 3 and 7", round, ok, capped)
 		}
 	}
-	ev, found := audit.find(AuditSessionLimit, "")
-	if !found || ev.Max != 3 {
-		t.Errorf("260 audit event = %+v (found %v), want one with Max 3", ev, found)
+	ev, found := events.find(audit.SessionLimitReached, "")
+	if !found || ev.Detail != "max 3" {
+		t.Errorf("260 audit event = %+v (found %v), want one with detail \"max 3\"", ev, found)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // Config configures a Manager. Zero fields take the documented defaults.
@@ -42,7 +44,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Audit receives session audit events (769, 770, 260); default none. It
 	// is called synchronously and must not block for long.
-	Audit func(AuditEvent)
+	Audit func(audit.Record)
 }
 
 // Defaults of Config.
@@ -90,7 +92,7 @@ func (c *Config) setDefaults() {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if c.Audit == nil {
-		c.Audit = func(AuditEvent) {}
+		c.Audit = func(audit.Record) {}
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // fakeClock is a manual clock: timers fire synchronously inside Advance.
@@ -158,19 +160,19 @@ func (c *fakeClient) take() []Frame {
 	return out
 }
 
-// auditLog collects audit events.
+// auditLog collects events events.
 type auditLog struct {
 	mu     sync.Mutex
-	events []AuditEvent
+	events []audit.Record
 }
 
-func (a *auditLog) add(ev AuditEvent) {
+func (a *auditLog) add(ev audit.Record) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.events = append(a.events, ev)
 }
 
-func (a *auditLog) find(event int, session string) (AuditEvent, bool) {
+func (a *auditLog) find(event int, session string) (audit.Record, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, ev := range a.events {
@@ -178,7 +180,7 @@ func (a *auditLog) find(event int, session string) (AuditEvent, bool) {
 			return ev, true
 		}
 	}
-	return AuditEvent{}, false
+	return audit.Record{}, false
 }
 
 // newTestManager builds a Manager on cfg with test defaults and shuts it

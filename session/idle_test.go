@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/psgate/psgate/audit"
 )
 
 func TestIdleWarningAndExpiry(t *testing.T) {
@@ -44,8 +46,8 @@ func TestIdleWarningAndExpiry(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := newFakeClock()
-			audit := &auditLog{}
-			m := newTestManager(t, Config{Clock: clock, Audit: audit.add})
+			events := &auditLog{}
+			m := newTestManager(t, Config{Clock: clock, Audit: events.add})
 			var sh *fakeShell
 			s, err := m.Open(t.Context(), OpenRequest{User: "alice"}, opener(&sh))
 			if err != nil {
@@ -80,12 +82,12 @@ func TestIdleWarningAndExpiry(t *testing.T) {
 			if endedAt != tc.wantEndAt {
 				t.Errorf("ended at %v, want %v (0 = open)", endedAt, tc.wantEndAt)
 			}
-			ev, ended := audit.find(AuditSessionEnd, s.ID())
+			ev, ended := events.find(audit.SessionEnd, s.ID())
 			if ended != (tc.wantEndAt != 0) {
-				t.Fatalf("770 audit event present = %v", ended)
+				t.Fatalf("770 events event present = %v", ended)
 			}
 			if ended {
-				if ev.Reason != ReasonIdleTimeout {
+				if ev.Reason != string(ReasonIdleTimeout) {
 					t.Errorf("770 reason = %q, want idle_timeout", ev.Reason)
 				}
 				if _, closes := sh.counts(); closes != 1 {

@@ -25,8 +25,8 @@ func TestShutdownClosesEverythingNoLeaks(t *testing.T) {
 				reg = newRedisRegistry(t, c, prefix, nil)
 			}
 			before := runtime.NumGoroutine()
-			audit := &auditLog{}
-			m, err := NewManager(Config{Registry: reg, Audit: audit.add, Lease: 300 * time.Millisecond})
+			events := &auditLog{}
+			m, err := NewManager(Config{Registry: reg, Audit: events.add, Lease: 300 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // Manager owns this gateway's console sessions. Its methods are safe for
@@ -83,7 +86,7 @@ func (m *Manager) Open(ctx context.Context, req OpenRequest, open Opener) (*Sess
 		m.release(s.info.ID)
 		return nil, fmt.Errorf("opening session for %q: %w", req.User, ErrShutdown)
 	}
-	m.audit(AuditEvent{Event: AuditSessionStart}, s.info)
+	m.audit(audit.Record{Event: audit.SessionStart}, s.info)
 	m.log.Info("session started", "session", s.info.Name, "user", req.User, "target", req.Target)
 	s.start(shell)
 	return s, nil
@@ -119,8 +122,9 @@ func (m *Manager) reserve(ctx context.Context, req OpenRequest) (*Session, error
 		case errors.Is(err, ErrNameTaken) && n <= maxNameProbes:
 			continue
 		case errors.Is(err, ErrCapReached):
-			m.cfg.Audit(AuditEvent{Event: AuditSessionLimit, Time: now, User: req.User, Target: req.Target,
-				Configuration: req.Configuration, ClientAddr: req.ClientAddr, Node: m.cfg.Node, Max: m.cfg.MaxPerUser})
+			m.cfg.Audit(audit.Record{Event: audit.SessionLimitReached, Time: now, User: req.User, Target: req.Target,
+				Configuration: req.Configuration, ClientAddr: req.ClientAddr, Node: m.cfg.Node,
+				Detail: "max " + strconv.Itoa(m.cfg.MaxPerUser)})
 			return nil, fmt.Errorf("opening session for %q: %w", req.User, err)
 		default:
 			return nil, fmt.Errorf("opening session for %q: %w", req.User, err)
@@ -261,9 +265,9 @@ func (m *Manager) release(id string) {
 }
 
 // audit sends ev completed from info.
-func (m *Manager) audit(ev AuditEvent, info Info) {
-	ev.Time = m.cfg.Clock.Now()
-	ev.Session, ev.Name, ev.User = info.ID, info.Name, info.User
+func (m *Manager) audit(ev audit.Record, info Info) {
+	ev.Time = m.cfg.Clock.Now().UTC()
+	ev.Session, ev.SessionName, ev.User = info.ID, info.Name, info.User
 	ev.Target, ev.Configuration, ev.ClientAddr, ev.Node = info.Target, info.Configuration, info.ClientAddr, info.Node
 	m.cfg.Audit(ev)
 }

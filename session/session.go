@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/psgate/psgate/audit"
 )
 
 // Session is one console session: a remote shell owned by this gateway,
@@ -254,7 +256,7 @@ func (s *Session) end(ctx context.Context, reason Reason, graceful bool) bool {
 	}
 	s.m.remove(s.info.ID)
 	s.m.release(s.info.ID)
-	ev := AuditEvent{Event: AuditSessionEnd, Reason: reason}
+	ev := audit.Record{Event: audit.SessionEnd, Reason: string(reason)}
 	if reason == ReasonError && exitErr != nil {
 		ev.Detail = exitErr.Error()
 		s.m.log.Warn("session failed", "session", s.info.Name, "user", s.info.User, "err", exitErr)

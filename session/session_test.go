@@ -6,12 +6,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/psgate/psgate/audit"
 )
 
 func TestOpenAttachReplay(t *testing.T) {
 	clock := newFakeClock()
-	audit := &auditLog{}
-	m := newTestManager(t, Config{Clock: clock, Audit: audit.add})
+	events := &auditLog{}
+	m := newTestManager(t, Config{Clock: clock, Audit: events.add})
 	var sh *fakeShell
 	s, err := m.Open(context.Background(), OpenRequest{User: "alice", Target: "web1", Configuration: "Microsoft.PowerShell", ClientAddr: "192.0.2.1"}, opener(&sh))
 	if err != nil {
@@ -20,8 +22,8 @@ func TestOpenAttachReplay(t *testing.T) {
 	if got, want := s.Info().Name, "alice.261122.230405"; got != want {
 		t.Errorf("name = %q, want %q", got, want)
 	}
-	if _, ok := audit.find(AuditSessionStart, s.ID()); !ok {
-		t.Error("no 769 audit event")
+	if _, ok := events.find(audit.SessionStart, s.ID()); !ok {
+		t.Error("no 769 events event")
 	}
 	sh.emit(Event{Kind: EventPrompt, Prompt: "PS C:\\> ", Success: true})
 

@@ -44,6 +44,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/backend/winrs"
 	"github.com/psgate/psgate/gateway"
@@ -76,7 +77,7 @@ func benchDeps(tb testing.TB, ids *identityCache, az gateway.Authorizer, mgr *se
 	return gatewayDeps{
 		auth: ids, authz: az, mgr: mgr, opener: opener, pass: pass, allowFree: true,
 		defaults: gateway.FormDefaults{Port: 5985, SSLPort: 5986, Application: "WSMAN", Authentication: "default", Configuration: demoConfName},
-		audit:    gateway.NewAuditLog(io.Discard, nil), logger: logger,
+		audit:    audit.NewLog(io.Discard, nil), logger: logger,
 	}
 }
 

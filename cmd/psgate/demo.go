@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/backend/winrs"
 	"github.com/psgate/psgate/gateway"
@@ -143,9 +144,9 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 		return fmt.Errorf("demo: audit file: %w", err)
 	}
 	defer af.Close()
-	audit := gateway.NewAuditLog(io.MultiWriter(af, e.stderr), nil)
+	auditLog := audit.NewLog(io.MultiWriter(af, e.stderr), nil)
 
-	scfg := session.Config{Registry: session.NewMemoryRegistry(nil), Logger: logger, Audit: sessionAudit(audit, logger)}
+	scfg := session.Config{Registry: session.NewMemoryRegistry(nil), Logger: logger, Audit: auditLog.Sink(logger)}
 	if o.sessions != nil {
 		o.sessions(&scfg)
 	}
@@ -176,7 +177,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 			Target: gateway.Target{Computer: demoHost, Configuration: demoConfName, Authentication: "basic", UseSSL: true, Port: simPort}}},
 		allowFree: true,
 		defaults:  gateway.FormDefaults{Port: 5985, SSLPort: 5986, Application: "WSMAN", Authentication: "default", Configuration: demoConfName},
-		audit:     audit,
+		audit:     auditLog,
 		ready:     []gateway.ReadyCheck{{Name: "rules", Check: func(context.Context) error { return rules.Err() }}},
 		logger:    logger,
 	})

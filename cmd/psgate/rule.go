@@ -7,8 +7,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/psgate/psgate/authz"
 	"github.com/spf13/cobra"
+
+	"github.com/psgate/psgate/authz"
 )
 
 // defaultRulesFile is where the rules live unless --rules-file or

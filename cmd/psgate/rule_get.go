@@ -5,8 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/psgate/psgate/authz"
 	"github.com/spf13/cobra"
+
+	"github.com/psgate/psgate/authz"
 )
 
 // newRuleGetCmd is `psgate rule get` (Get-PswaAuthorizationRule).

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/psgate/psgate/authz"
 	"github.com/spf13/cobra"
+
+	"github.com/psgate/psgate/authz"
 )
 
 // expectFlags guard against the stale-Id hazard: Ids are reused (the lowest

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/psgate/psgate/authz"
 	"github.com/spf13/cobra"
+
+	"github.com/psgate/psgate/authz"
 )
 
 // ruleTestFlags are the inputs of `psgate rule test`.

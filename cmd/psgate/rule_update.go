@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 
-	"github.com/psgate/psgate/authz"
 	"github.com/spf13/cobra"
+
+	"github.com/psgate/psgate/authz"
 )
 
 // ruleUpdateFlags are the fields `rule update` may change.

@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/gateway"
 	"github.com/psgate/psgate/identity/local"
@@ -94,7 +95,7 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 		closers = append(closers, af.Close)
 		aw = af
 	}
-	audit := gateway.NewAuditLog(aw, nil)
+	auditLog := audit.NewLog(aw, nil)
 
 	reg, cookies, closeReg, err := openRegistry(cfg, logger)
 	if err != nil {
@@ -108,7 +109,7 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 	mgr, err := session.NewManager(session.Config{
 		Registry: reg, Node: host + ":" + cfg.Listen, MaxPerUser: cfg.Sessions.MaxPerUser, IdleTimeout: cfg.Sessions.IdleTimeout,
 		IdleWarning: cfg.Sessions.IdleWarning, BufferBytes: cfg.Sessions.DisconnectedBuffer, Logger: logger,
-		Audit: sessionAudit(audit, logger),
+		Audit: auditLog.Sink(logger),
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -120,7 +121,7 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 		allowFree: *cfg.Portal.AllowFreeTarget,
 		defaults: gateway.FormDefaults{Port: d.Port, SSLPort: d.SSLPort, Application: d.ApplicationName, UseSSL: d.UseSSL,
 			Authentication: d.Authentication, AllowRedirection: d.AllowRedirection, Configuration: d.Configuration},
-		audit: audit, lifetime: cfg.Sessions.Lifetime, ready: readyChecks, logger: logger, cookies: cookies,
+		audit: auditLog, lifetime: cfg.Sessions.Lifetime, ready: readyChecks, logger: logger, cookies: cookies,
 		trustedProxies: cfg.TrustedProxies,
 	}
 	for _, p := range cfg.Portal.Published {

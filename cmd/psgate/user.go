@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/psgate/psgate/identity/local"
 	"github.com/spf13/cobra"
+
+	"github.com/psgate/psgate/identity/local"
 )
 
 // defaultUsersFile is the built-in users file unless --users-file or

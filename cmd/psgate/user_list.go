@@ -6,8 +6,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/psgate/psgate/identity/local"
 	"github.com/spf13/cobra"
+
+	"github.com/psgate/psgate/identity/local"
 )
 
 func newUserListCmd(e *env, uf *userFlags) *cobra.Command {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/psgate/psgate/gateway"
 	"github.com/psgate/psgate/identity/local"
 )

@@ -10,6 +10,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/gateway"
 	"github.com/psgate/psgate/session"
 	"github.com/psgate/psgate/web"
@@ -65,7 +66,7 @@ type gatewayDeps struct {
 	tiles     []publishedTile
 	allowFree bool
 	defaults  gateway.FormDefaults
-	audit     *gateway.AuditLog
+	audit     *audit.Log
 	lifetime  time.Duration
 	ready     []gateway.ReadyCheck
 	// pass, when set, keeps sign-in passwords in process for targets
@@ -124,21 +125,4 @@ func buildApp(d gatewayDeps) (*gateway.App, *gateway.Metrics, error) {
 		return nil, nil, fmt.Errorf("build gateway: %w", err)
 	}
 	return app, metrics, nil
-}
-
-// sessionAudit writes the session manager's events to the audit log.
-func sessionAudit(a *gateway.AuditLog, logger *slog.Logger) func(session.AuditEvent) {
-	return func(e session.AuditEvent) {
-		rec := gateway.AuditRecord{Time: e.Time, Event: e.Event, User: e.User, ClientAddr: e.ClientAddr,
-			Target: e.Target, Configuration: e.Configuration, Session: e.Session, SessionName: e.Name, Reason: string(e.Reason)}
-		if e.Max > 0 {
-			rec.Detail = "max " + strconv.Itoa(e.Max)
-		}
-		if e.Detail != "" {
-			rec.Detail = e.Detail
-		}
-		if err := a.Write(rec); err != nil {
-			logger.Error("audit", "event", e.Event, "err", err)
-		}
-	}
 }

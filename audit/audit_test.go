@@ -1,4 +1,4 @@
-package gateway
+package audit
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ import (
 func TestAuditJSONLines(t *testing.T) {
 	var buf bytes.Buffer
 	fixed := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	a := NewAuditLog(&buf, func() time.Time { return fixed })
-	if err := a.Write(AuditRecord{Event: EventAuthenticationFailure, User: `CORP\alice`, ClientAddr: "192.0.2.1",
+	a := NewLog(&buf, func() time.Time { return fixed })
+	if err := a.Write(Record{Event: AuthenticationFailure, User: `CORP\alice`, ClientAddr: "192.0.2.1",
 		XFF: "198.51.100.7", RequestID: "abc", Reason: "invalid credentials (52e)"}); err != nil {
 		t.Fatal(err)
 	}
@@ -27,13 +27,13 @@ func TestAuditJSONLines(t *testing.T) {
 
 func TestAuditConcurrentLinesDoNotInterleave(t *testing.T) {
 	var buf bytes.Buffer
-	a := NewAuditLog(&buf, nil)
+	a := NewLog(&buf, nil)
 	var wg sync.WaitGroup
 	for i := 0; i < 50; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = a.Write(AuditRecord{Event: EventSessionStart, User: strings.Repeat("u", 200)})
+			_ = a.Write(Record{Event: SessionStart, User: strings.Repeat("u", 200)})
 		}()
 	}
 	wg.Wait()
@@ -42,7 +42,7 @@ func TestAuditConcurrentLinesDoNotInterleave(t *testing.T) {
 		t.Fatalf("%d lines", len(lines))
 	}
 	for _, l := range lines {
-		var r AuditRecord
+		var r Record
 		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Name != "SESSION_START" {
 			t.Fatalf("bad line %q: %v", l, err)
 		}
