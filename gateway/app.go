@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strings"
 	"time"
 
@@ -206,16 +205,17 @@ func (a *App) end(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/portal", http.StatusSeeOther)
 }
 
-// reauthorize checks the rules again for an existing session (they may have
-// changed since it was opened); a denial is audited as 259 or 267.
+// reauthorize checks the rules again for an existing session of the
+// request's signed-in user (they may have changed since it was opened); a
+// denial is audited as 259 or 267.
 func (a *App) reauthorize(r *http.Request, info session.Info) error {
 	ctx := r.Context()
 	c := a.cfg.Connect
-	id, ok := c.Identity(ctx, info.User)
-	if !ok {
-		return fmt.Errorf("reauthorize session %s: unknown user %q", info.ID, info.User)
+	id, ok := c.SignIn.Identity(ctx)
+	if !ok || id.Name != info.User {
+		return fmt.Errorf("reauthorize session %s: the request is not signed in as %q", info.ID, info.User)
 	}
-	allowed, reason, err := c.Authorizer.Authorize(ctx, id, sessionTarget(info))
+	allowed, reason, err := c.Authorizer.Authorize(ctx, id, info.Target, info.Configuration)
 	if err == nil && allowed {
 		return nil
 	}
@@ -230,17 +230,6 @@ func (a *App) reauthorize(r *http.Request, info session.Info) error {
 	}
 	c.SignIn.audit(rec)
 	return err
-}
-
-// sessionTarget is the target a session was opened to, for re-checking the
-// rules: its Info keeps Target.Display(), which is the connection URI when
-// the session was opened with one (the rules and the directory then need
-// its host, as at connect time).
-func sessionTarget(info session.Info) Target {
-	if u, err := url.Parse(info.Target); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		return Target{URI: u, Configuration: info.Configuration}
-	}
-	return Target{Computer: info.Target, Configuration: info.Configuration}
 }
 
 func (a *App) render(w http.ResponseWriter, r *http.Request, code int, page string, data any) {

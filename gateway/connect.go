@@ -10,19 +10,22 @@ import (
 	"strings"
 
 	"github.com/psgate/psgate/audit"
+	"github.com/psgate/psgate/identity"
 )
 
-// Authorizer decides whether user may connect to target with configuration
-// (PSWA rules, wrapped from authz). An error means the rules could not be
-// used (event 267); allowed false with a reason is a plain refusal (259).
+// Authorizer decides whether a signed-in identity may connect to target (a
+// computer name or connection URI, as Target.Display gives it) with
+// configuration (access.Authorizer: the PSWA rules). An error means the
+// rules could not be used (event 267); allowed false with a reason is a
+// plain refusal (259).
 type Authorizer interface {
-	Authorize(ctx context.Context, id Identity, target Target) (allowed bool, reason string, err error)
+	Authorize(ctx context.Context, id identity.Identity, target, configuration string) (allowed bool, reason string, err error)
 }
 
-// SessionOpener opens a console session for the user (session.Manager plus
-// the WinRS backend, wired in cmd). It returns the new session's ID.
+// SessionOpener opens a console session for the user (Opener: the session
+// layer over a console backend). It returns the new session's ID.
 type SessionOpener interface {
-	Open(ctx context.Context, id Identity, target Target, clientAddr string) (sessionID string, err error)
+	Open(ctx context.Context, id identity.Identity, target Target, clientAddr string) (sessionID string, err error)
 }
 
 // ErrCapReached is what a SessionOpener returns (wrapped) when the user's
@@ -43,8 +46,6 @@ type Connect struct {
 	Published       []PublishedTarget
 	// PublishedTargets are the targets behind Published, by index.
 	PublishedTargets []Target
-	// Identity looks up the signed-in user's identity (groups) by name.
-	Identity func(ctx context.Context, user string) (Identity, bool)
 	// ListSessions lists the user's sessions on the portal (NewApp sets it
 	// when nil); nil lists none.
 	ListSessions func(ctx context.Context, user string) ([]SessionRow, error)
@@ -53,10 +54,8 @@ type Connect struct {
 
 // Post handles the new-session form.
 func (c *Connect) Post(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	user := c.SignIn.User(ctx)
-	id, ok := c.Identity(ctx, user)
-	if user == "" || !ok {
+	id, ok := c.SignIn.Identity(r.Context())
+	if !ok {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
@@ -69,9 +68,34 @@ func (c *Connect) Post(w http.ResponseWriter, r *http.Request) {
 		c.refuse(w, r, submitted(r.PostForm, ""), errs)
 		return
 	}
-	ci := Client(ctx)
-	rec := audit.Record{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF, Target: target.Display(), Configuration: target.Configuration}
-	allowed, reason, err := c.Authorizer.Authorize(ctx, id, target)
+	c.openAndRedirect(w, r, id, target)
+}
+
+// openAndRedirect opens a console on an already-parsed target and sends the
+// browser to it, or answers the generic denial (sign-in with a target and
+// the portal's new-session form both end here).
+func (c *Connect) openAndRedirect(w http.ResponseWriter, r *http.Request, id identity.Identity, t Target) {
+	sid, err := c.open(r.Context(), id, t, Client(r.Context()))
+	switch {
+	case errors.Is(err, ErrCapReached):
+		c.denied(w, r, MessageCapReached)
+	case err != nil:
+		c.denied(w, r, MessageAccessDenied)
+	default:
+		http.Redirect(w, r, "/console/"+sid, http.StatusSeeOther)
+	}
+}
+
+// errDenied is open's refusal; the audit log has the reason.
+var errDenied = errors.New("access denied")
+
+// open authorizes id on t and opens a console there, auditing a refusal
+// (259 rules, 267 invalid rules, 261 open failed). Its error wraps
+// ErrCapReached when the user's session cap is the reason.
+func (c *Connect) open(ctx context.Context, id identity.Identity, t Target, ci ClientInfo) (string, error) {
+	rec := audit.Record{RequestID: RequestID(ctx), User: id.Name, ClientAddr: ci.Addr, XFF: ci.XFF,
+		Target: t.Display(), Configuration: t.Configuration}
+	allowed, reason, err := c.Authorizer.Authorize(ctx, id, t.Display(), t.Configuration)
 	switch {
 	case err != nil:
 		rec.Event, rec.Reason = audit.AuthorizationInvalidRules, err.Error()
@@ -82,22 +106,16 @@ func (c *Connect) Post(w http.ResponseWriter, r *http.Request) {
 	}
 	if rec.Event != 0 {
 		c.SignIn.audit(rec)
-		c.denied(w, r, MessageAccessDenied)
-		return
+		return "", errDenied
 	}
 	c.SignIn.Metrics.Authz("allow")
-	sid, err := c.Opener.Open(ctx, id, target, ci.Addr)
+	sid, err := c.Opener.Open(ctx, id, t, ci.Addr)
 	if err != nil {
 		rec.Event, rec.Reason = audit.LogonFailure, err.Error()
 		c.SignIn.audit(rec)
-		if errors.Is(err, ErrCapReached) {
-			c.denied(w, r, MessageCapReached)
-			return
-		}
-		c.denied(w, r, MessageAccessDenied)
-		return
+		return "", err
 	}
-	http.Redirect(w, r, "/console/"+sid, http.StatusSeeOther)
+	return sid, nil
 }
 
 // parse resolves the target a form names. A published tile (field

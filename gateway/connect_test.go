@@ -20,16 +20,21 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/psgate/psgate/audit"
+	"github.com/psgate/psgate/identity"
 	"github.com/psgate/psgate/web"
 )
 
 type ruleAuthz struct{ allow map[string]bool }
 
-func (a ruleAuthz) Authorize(_ context.Context, id Identity, t Target) (bool, string, error) {
-	if a.allow[id.Name+"|"+t.Host()] {
+func (a ruleAuthz) Authorize(_ context.Context, id identity.Identity, target, _ string) (bool, string, error) {
+	host := target
+	if u, err := url.Parse(target); err == nil && u.Host != "" {
+		host = u.Hostname()
+	}
+	if a.allow[id.Name+"|"+host] {
 		return true, "", nil
 	}
-	return false, "no rule matches " + id.Name + " -> " + t.Host(), nil
+	return false, "no rule matches " + id.Name + " -> " + host, nil
 }
 
 type fakeOpener struct {
@@ -38,7 +43,7 @@ type fakeOpener struct {
 	max     int
 }
 
-func (o *fakeOpener) Open(_ context.Context, id Identity, t Target, _ string) (string, error) {
+func (o *fakeOpener) Open(_ context.Context, id identity.Identity, t Target, _ string) (string, error) {
 	if len(o.opened) >= o.max {
 		return "", fmt.Errorf("open %s: %w", t.Display(), ErrCapReached)
 	}
@@ -66,7 +71,6 @@ func newConnectRigPages(t *testing.T, free bool, pages Pages) (*httptest.Server,
 	c := &Connect{SignIn: si, Authorizer: ruleAuthz{allow: map[string]bool{"alice|srv1": true, "alice|pub": true}}, Opener: op,
 		Defaults: testDefaults, AllowFreeTarget: free, Published: []PublishedTarget{{ID: "0", Name: "Pub"}},
 		PublishedTargets: []Target{{Computer: "pub", Configuration: "Microsoft.PowerShell", Port: 5985}},
-		Identity:         func(_ context.Context, u string) (Identity, bool) { return Identity{Name: u}, u != "" },
 		ListSessions: func(context.Context, string) ([]SessionRow, error) {
 			return []SessionRow{{ID: "s0", Name: "demo.1", Target: "srv1", State: "active"}}, nil
 		},

@@ -11,19 +11,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/psgate/psgate/audit"
+	"github.com/psgate/psgate/identity"
 )
-
-// Identity is a signed-in gateway user as the Authenticator resolved it.
-type Identity struct {
-	Name   string   // canonical name shown and used for rules and caps
-	Groups []string // canonical group names (for authorization)
-}
-
-// Authenticator checks gateway credentials (directory or local users file).
-// Its error is the real reason for the audit log; users never see it.
-type Authenticator interface {
-	Authenticate(ctx context.Context, user, password string) (Identity, error)
-}
 
 // Pages renders a named template with page data (the web package).
 type Pages interface {
@@ -33,11 +22,17 @@ type Pages interface {
 // MessageAccessDenied is the one message every sign-in failure shows.
 const MessageAccessDenied = "Access denied"
 
-const sessionUserKey = "user"
+// The sign-in session's keys: the user's name (quick checks, sign-out)
+// and the whole identity.Identity (JSON), which every gateway sharing the
+// sign-in store reads instead of asking the directory again.
+const (
+	sessionUserKey     = "user"
+	sessionIdentityKey = "identity"
+)
 
 // SignIn serves the sign-in form, sign-in and sign-out.
 type SignIn struct {
-	Auth     Authenticator
+	Auth     identity.Authenticator
 	Throttle *Throttle
 	Audit    *audit.Log
 	Metrics  *Metrics
@@ -57,7 +52,7 @@ type SignIn struct {
 	// OnSignIn, when set, gets the password of a successful sign-in so
 	// that the process (never the cookie store) can pass it on to targets
 	// opened without alternate credentials, as PSWA does. OnSignOut wipes it.
-	OnSignIn  func(id Identity, password string)
+	OnSignIn  func(id identity.Identity, password string)
 	OnSignOut func(user string)
 	// Connect, when set, opens a session in the same request when the
 	// sign-in form names a target (published tile, computer or URI), as
@@ -104,6 +99,22 @@ func (s *SignIn) delay(ctx context.Context, start time.Time) {
 
 // User returns the signed-in user of the request, or "".
 func (s *SignIn) User(ctx context.Context) string { return s.Sessions.GetString(ctx, sessionUserKey) }
+
+// Identity returns the signed-in identity of the request, as the identity
+// provider resolved it at sign-in (on this gateway or another sharing the
+// sign-in store); ok is false when nobody is signed in.
+func (s *SignIn) Identity(ctx context.Context) (identity.Identity, bool) {
+	b := s.Sessions.GetBytes(ctx, sessionIdentityKey)
+	if len(b) == 0 {
+		return identity.Identity{}, false
+	}
+	id, err := identity.Unmarshal(b)
+	if err != nil || id.Name != s.User(ctx) {
+		s.Logger.Error("sign-in session holds no valid identity", "user", s.User(ctx), "err", err)
+		return identity.Identity{}, false
+	}
+	return id, true
+}
 
 // Form serves GET / (the sign-in page).
 func (s *SignIn) Form(w http.ResponseWriter, r *http.Request) {
@@ -169,26 +180,26 @@ func submitted(form url.Values, user string) LoginFields {
 }
 
 // checkTarget validates the target part of a sign-in form before the bind.
-// named reports whether the form names a target (a session opens after the
-// sign-in); errs holds field-level messages.
-func (s *SignIn) checkTarget(form url.Values) (named bool, errs map[string]string) {
+// named reports whether the form names a target (a session opens on it
+// after the sign-in); errs holds field-level messages.
+func (s *SignIn) checkTarget(form url.Values) (t Target, named bool, errs map[string]string) {
 	pub, typed := form.Get(FieldPublished), form.Get(FieldComputer) != "" || form.Get(FieldURI) != ""
 	c := s.Connect
 	switch {
 	case !typed && pub == "":
-		return false, nil
+		return Target{}, false, nil
 	case c == nil:
-		return false, map[string]string{"": "Pick a computer on the portal after signing in."}
+		return Target{}, false, map[string]string{"": "Pick a computer on the portal after signing in."}
 	case typed && !c.AllowFreeTarget:
 		// The typed fields are not on the page: the message goes to the
 		// published selector, or to the page when there is none.
 		if len(c.Published) > 0 {
-			return true, map[string]string{FieldPublished: "Pick a published computer."}
+			return Target{}, true, map[string]string{FieldPublished: "Pick a published computer."}
 		}
-		return true, map[string]string{"": "Pick a published computer on the portal after signing in."}
+		return Target{}, true, map[string]string{"": "Pick a published computer on the portal after signing in."}
 	}
-	_, errs = c.parse(form)
-	return true, errs
+	t, errs = c.parse(form)
+	return t, true, errs
 }
 
 // Post serves POST /login: validate, throttle (before any bind), authenticate.
@@ -202,7 +213,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, password, errs := ParseCredentials(r.PostForm)
-	named, terrs := s.checkTarget(r.PostForm)
+	target, named, terrs := s.checkTarget(r.PostForm)
 	if errs != nil || terrs != nil {
 		for k, v := range terrs {
 			if errs == nil {
@@ -259,7 +270,15 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		s.deny(w, r, user, start)
 		return
 	}
+	idJSON, err := id.Marshal()
+	if err != nil {
+		s.Logger.Error("sign-in", "request_id", rec.RequestID, "user", id.Name, "err", err)
+		s.Metrics.Login("error")
+		s.deny(w, r, user, start)
+		return
+	}
 	s.Sessions.Put(ctx, sessionUserKey, id.Name)
+	s.Sessions.Put(ctx, sessionIdentityKey, idJSON)
 	if s.OnSignIn != nil {
 		s.OnSignIn(id, password)
 	}
@@ -268,7 +287,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	s.audit(rec)
 	s.Metrics.Login("ok")
 	if named {
-		s.Connect.Post(w, r)
+		s.Connect.openAndRedirect(w, r, id, target)
 		return
 	}
 	http.Redirect(w, r, "/portal", http.StatusSeeOther)
@@ -295,6 +314,7 @@ func (s *SignIn) SignOut(w http.ResponseWriter, r *http.Request) {
 		s.watch.end(token) // this browser's open consoles detach now
 	}
 	s.Sessions.Remove(ctx, sessionUserKey)
+	s.Sessions.Remove(ctx, sessionIdentityKey)
 	s.Sessions.Remove(ctx, csrfKey)
 	if user != "" && s.OnSignOut != nil {
 		s.OnSignOut(user)

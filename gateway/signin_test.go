@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/psgate/psgate/audit"
+	"github.com/psgate/psgate/identity"
 	"github.com/psgate/psgate/web"
 )
 
@@ -33,14 +34,14 @@ type countingAuth struct {
 	users map[string]string
 }
 
-func (a *countingAuth) Authenticate(_ context.Context, user, pw string) (Identity, error) {
+func (a *countingAuth) Authenticate(_ context.Context, user, pw string) (identity.Identity, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.calls++
 	if p, ok := a.users[user]; ok && p == pw {
-		return Identity{Name: user}, nil
+		return identity.Identity{Name: user}, nil
 	}
-	return Identity{}, errors.New("invalid credentials (52e)")
+	return identity.Identity{}, errors.New("invalid credentials (52e)")
 }
 
 type textPages struct{}
@@ -189,7 +190,7 @@ type targetOpener struct {
 	targets []Target
 }
 
-func (o *targetOpener) Open(_ context.Context, _ Identity, t Target, _ string) (string, error) {
+func (o *targetOpener) Open(_ context.Context, _ identity.Identity, t Target, _ string) (string, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.targets = append(o.targets, t)
@@ -220,7 +221,6 @@ func newOneStepRig(t *testing.T, free bool, d FormDefaults) *oneStepRig {
 		Opener: rig.opener, Defaults: d, AllowFreeTarget: free,
 		Published:        []PublishedTarget{{ID: "0", Name: "Pub tile", ComputerName: "pub"}},
 		PublishedTargets: []Target{{Computer: "pub", Configuration: "Microsoft.PowerShell", Port: 5985}},
-		Identity:         func(_ context.Context, u string) (Identity, bool) { return Identity{Name: u}, u != "" },
 		Logger:           slog.New(slog.DiscardHandler)}
 	rig.ts = httptest.NewTLSServer(NewRouter(RouterConfig{SignIn: si, Sessions: sm, CSRF: csrf, Metrics: si.Metrics,
 		Logger: slog.New(slog.DiscardHandler), Mount: func(r chi.Router) { r.Post("/sessions", si.Connect.Post) }}))
@@ -485,12 +485,12 @@ type gatedAuth struct {
 	release chan struct{}
 }
 
-func (a *gatedAuth) Authenticate(context.Context, string, string) (Identity, error) {
+func (a *gatedAuth) Authenticate(context.Context, string, string) (identity.Identity, error) {
 	a.mu.Lock()
 	a.binds++
 	a.mu.Unlock()
 	<-a.release
-	return Identity{}, errors.New("invalid credentials (52e)")
+	return identity.Identity{}, errors.New("invalid credentials (52e)")
 }
 
 func (a *gatedAuth) count() int { a.mu.Lock(); defer a.mu.Unlock(); return a.binds }

@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/psgate/psgate/audit"
+	"github.com/psgate/psgate/identity"
 )
 
 // clockAuth refuses every sign-in after advancing a fake clock by the time
@@ -26,11 +27,11 @@ type clockAuth struct {
 	cost map[string]time.Duration
 }
 
-func (a clockAuth) Authenticate(_ context.Context, user, _ string) (Identity, error) {
+func (a clockAuth) Authenticate(_ context.Context, user, _ string) (identity.Identity, error) {
 	a.mu.Lock()
 	*a.now = a.now.Add(a.cost[user])
 	a.mu.Unlock()
-	return Identity{}, errors.New("invalid credentials")
+	return identity.Identity{}, errors.New("invalid credentials")
 }
 
 // TestSignInFailureTimingEqual: a failure is answered FailDelay after the
@@ -79,12 +80,12 @@ type slowAuth struct {
 	binds int
 }
 
-func (a *slowAuth) Authenticate(context.Context, string, string) (Identity, error) {
+func (a *slowAuth) Authenticate(context.Context, string, string) (identity.Identity, error) {
 	a.mu.Lock()
 	a.binds++
 	a.mu.Unlock()
 	time.Sleep(20 * time.Millisecond)
-	return Identity{}, errors.New("invalid credentials (52e)")
+	return identity.Identity{}, errors.New("invalid credentials (52e)")
 }
 
 // TestSignInParallelGuessesThrottled: wrong passwords for one name sent all

@@ -43,12 +43,10 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"gopkg.in/yaml.v3"
 
-	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/backend/winrs"
-	"github.com/psgate/psgate/gateway"
-	"github.com/psgate/psgate/identity/ldap"
 	"github.com/psgate/psgate/identity/local"
 	"github.com/psgate/psgate/session"
 )
@@ -60,63 +58,59 @@ const (
 	benchSimHost  = "SIMHOST"
 )
 
-// benchDeps are the parts of a production-built gateway for a benchmark:
-// a memory session registry, the rules file in a temp dir, the audit log
+// benchGateway is a gateway as psgate serve builds it (assemble), from a
+// config with identity id, the rules file rules (empty when "") and the
+// portal's published tiles, served over TLS on loopback; the audit log is
 // discarded.
-func benchDeps(tb testing.TB, ids *identityCache, az gateway.Authorizer, mgr *session.Manager, opener gateway.SessionOpener) gatewayDeps {
+func benchGateway(tb testing.TB, id identityConfig, rules string, tiles []published, h hooks) (*httptest.Server, *assembled) {
 	tb.Helper()
-	logger := slog.New(slog.DiscardHandler)
-	if mgr == nil {
-		var err error
-		if mgr, err = session.NewManager(session.Config{Registry: session.NewMemoryRegistry(nil), Logger: logger}); err != nil {
+	dir := tb.TempDir()
+	if rules == "" {
+		rules = filepath.Join(dir, "AuthorizationRules.xml")
+		if err := writeEmptyRules(rules); err != nil {
 			tb.Fatal(err)
 		}
-		tb.Cleanup(func() { _ = mgr.Shutdown(context.Background()) })
 	}
-	pass := newPassthrough(time.Hour)
-	return gatewayDeps{
-		auth: ids, authz: az, mgr: mgr, opener: opener, pass: pass, allowFree: true,
-		defaults: gateway.FormDefaults{Port: 5985, SSLPort: 5986, Application: "WSMAN", Authentication: "default", Configuration: demoConfName},
-		audit:    audit.NewLog(io.Discard, nil), logger: logger,
-	}
-}
-
-// serveBench serves the app built from d over TLS on loopback.
-func serveBench(tb testing.TB, d gatewayDeps) *httptest.Server {
-	tb.Helper()
-	app, _, err := buildApp(d)
+	b, err := yaml.Marshal(config{Rules: rules, Identity: id, Portal: portalConfig{Published: tiles}, Audit: auditConfig{File: "-"}})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ts := httptest.NewTLSServer(app)
+	cfg, err := parseConfig(filepath.Join(dir, "psgate.yaml"), b) // defaults and validation, as loadConfig
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if h.options == nil {
+		h.options = &authz.Options{GatewayHost: "localhost", MachineName: benchMachine}
+	}
+	h.auditOut = io.Discard
+	gw, err := assemble(cfg, h, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = gw.Close() })
+	ts := httptest.NewTLSServer(gw.app)
 	tb.Cleanup(ts.Close)
-	return ts
+	return ts, gw
 }
 
 // localIdentities is the local users file (argon2id, the package
-// defaults) with the bench user, wrapped as psgate serve wraps it.
-func localIdentities(tb testing.TB) *identityCache {
+// defaults) with the bench user.
+func localIdentities(tb testing.TB) identityConfig {
 	tb.Helper()
-	users, err := local.New(local.Config{Path: filepath.Join(tb.TempDir(), "users.yaml"), Create: true,
-		Logger: slog.New(slog.DiscardHandler)})
+	path := filepath.Join(tb.TempDir(), "users.yaml")
+	users, err := local.New(local.Config{Path: path, Create: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	if err := users.Add(benchUser, benchPassword, []string{"gateway-users"}); err != nil {
 		tb.Fatal(err)
 	}
-	return &identityCache{inner: localAuth{store: users}, lookup: func(u string) (gateway.Identity, bool) {
-		lu, err := users.Lookup(u)
-		if err != nil || lu.Disabled {
-			return gateway.Identity{}, false
-		}
-		return gateway.Identity{Name: lu.Name, Groups: lu.Groups}, true
-	}}
+	return identityConfig{Local: &localIdentity{UsersFile: path}}
 }
 
 // sambaIdentities is the Samba AD DC of deploy/testenv/samba-ad.sh as
-// psgate serve uses a directory (dirCallers), and a fixture user.
-func sambaIdentities(tb testing.TB) (ids *identityCache, user, password string) {
+// psgate serve is configured for it, and a fixture user.
+func sambaIdentities(tb testing.TB) (id identityConfig, user, password string) {
 	tb.Helper()
 	u, dir := os.Getenv("PSGATE_TEST_SAMBA_URL"), os.Getenv("PSGATE_TEST_SAMBA_DIR")
 	f, err := os.Open(filepath.Join(dir, "fixture.env"))
@@ -133,18 +127,13 @@ func sambaIdentities(tb testing.TB) (ids *identityCache, user, password string) 
 			fx[k] = v
 		}
 	}
-	ca, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
-	if err != nil {
+	pwFile := filepath.Join(tb.TempDir(), "bind.pw")
+	if err := os.WriteFile(pwFile, []byte(fx["SERVICE_PASSWORD"]+"\n"), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	d, err := ldap.New(ldap.Config{URL: u, StartTLS: true, CACertPEM: ca, AD: true,
-		BaseDN: fx["BASE_DN"], BindDN: fx["SERVICE_DN"], BindPassword: fx["SERVICE_PASSWORD"],
-		Domain: fx["DOMAIN"], Realm: fx["REALM"]})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { d.Close() })
-	return &identityCache{inner: &dirCallers{dir: d}}, `EXAMPLE\bob`, fx["USER_PASSWORD"]
+	return identityConfig{LDAP: &ldapIdentity{URL: u, StartTLS: true, CAFile: filepath.Join(dir, "ca.pem"), AD: true,
+		BaseDN: fx["BASE_DN"], BindDN: fx["SERVICE_DN"], BindPasswordFile: pwFile, Domain: fx["DOMAIN"],
+		Realm: fx["REALM"]}}, `EXAMPLE\bob`, fx["USER_PASSWORD"]
 }
 
 // benchClient is a browser: its own cookie jar over a shared transport,
@@ -213,16 +202,16 @@ func benchSignIn(tr http.RoundTripper, base, user, password string) (*http.Clien
 func BenchmarkSignIn(b *testing.B) {
 	for _, tc := range []struct {
 		name string
-		ids  func(testing.TB) (*identityCache, string, string)
+		ids  func(testing.TB) (identityConfig, string, string)
 	}{
-		{"local-argon2id", func(tb testing.TB) (*identityCache, string, string) {
+		{"local-argon2id", func(tb testing.TB) (identityConfig, string, string) {
 			return localIdentities(tb), benchUser, benchPassword
 		}},
 		{"samba-ad", sambaIdentities},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			ids, user, pw := tc.ids(b)
-			ts := serveBench(b, benchDeps(b, ids, allowNone{}, nil, nil))
+			ts, _ := benchGateway(b, ids, "", nil, hooks{}) // no rules: the sign-in benchmark opens nothing
 			tr := ts.Client().Transport.(*http.Transport).Clone()
 			tr.MaxIdleConnsPerHost = 64 // browsers keep their connections
 			b.Run("serial", func(b *testing.B) {
@@ -249,13 +238,6 @@ func BenchmarkSignIn(b *testing.B) {
 			}
 		})
 	}
-}
-
-// allowNone refuses every target (the sign-in benchmark opens none).
-type allowNone struct{}
-
-func (allowNone) Authorize(context.Context, gateway.Identity, gateway.Target) (bool, string, error) {
-	return false, "sign-in benchmark", nil
 }
 
 // TestHelperBenchProcess is not a test: it is the child process of the
@@ -458,21 +440,18 @@ func simGatewayPort(b *testing.B) (*httptest.Server, *session.Manager, *child, i
 	if _, err := rules.Add(ctx, built); err != nil {
 		b.Fatal(err)
 	}
-	mgr, err := session.NewManager(session.Config{Registry: session.NewMemoryRegistry(nil), MaxPerUser: 1 << 20, Logger: logger})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = mgr.Shutdown(context.Background()) })
-	opener := &sessionOpener{mgr: mgr, logger: logger, route: func(c *winrs.Config) {
-		if c.Host == benchSimHost {
-			c.Host, c.Insecure = "127.0.0.1", true
-		}
-	}}
-	d := benchDeps(b, localIdentities(b), rulesAuthorizer{store: rules, machine: benchMachine}, mgr, opener)
-	opener.creds = d.pass.creds // the sign-in password goes on, as with psgate serve
-	d.tiles = []publishedTile{{Name: benchSimHost, Target: gateway.Target{Computer: benchSimHost, Configuration: demoConfName,
-		Authentication: "basic", UseSSL: true, Port: port, Application: "WSMAN"}}}
-	return serveBench(b, d), mgr, sim, port
+	// The sign-in password goes on to the target, as with psgate serve.
+	ts, gw := benchGateway(b, localIdentities(b), rulesPath,
+		[]published{{Name: benchSimHost, Computer: benchSimHost, Configuration: demoConfName, UseSSL: true, Port: port}},
+		hooks{
+			sessions: func(c *session.Config) { c.MaxPerUser = 1 << 20 },
+			route: func(c *winrs.Config) {
+				if c.Host == benchSimHost {
+					c.Host, c.Insecure = "127.0.0.1", true
+				}
+			},
+		})
+	return ts, gw.mgr, sim, port
 }
 
 // consoleIdleAfter is how long after its last input a console is sampled

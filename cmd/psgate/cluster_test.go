@@ -5,14 +5,18 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/identity/local"
+	"github.com/psgate/psgate/winrmsim"
 )
 
 // redisAddr returns the test Redis or skips (fails with PSGATE_TEST_REQUIRE=1).
@@ -161,5 +165,87 @@ func TestReadyzSessionStore(t *testing.T) {
 	code, body := getPage(t, c, base+"/readyz")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "session store") {
 		t.Errorf("/readyz with Redis gone = %d %q, want 503 naming the session store", code, body)
+	}
+}
+
+// TestClusterAuthorizesWithoutSecondBind: a user signed in on gateway A
+// opens a console through gateway B, which shares A's Redis sign-in store
+// and rules file but cannot authenticate the user at all (its users file
+// does not know her): B authorizes with the identity A stored in the
+// sign-in session (name and groups; the rule names her group), never binds,
+// and opens the console (alternate credentials: the sign-in password stays
+// on A).
+func TestClusterAuthorizesWithoutSecondBind(t *testing.T) {
+	addr := redisAddr(t)
+	sim, err := winrmsim.NewServer(winrmsim.Config{Users: map[string]string{"simuser": "sim-password"}, Auth: []string{"negotiate"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	dir := t.TempDir()
+	usersA, err := local.New(local.Config{Path: filepath.Join(dir, "users-a.yaml"), Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := usersA.Add("dana", "dana-password", []string{"gateway-users"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users-b.yaml"), []byte("users: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rulesPath := filepath.Join(dir, "rules.xml")
+	if err := writeEmptyRules(rulesPath); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	opts := authz.Options{GatewayHost: host}
+	rules, err := authz.OpenStore(authz.StoreConfig{Path: rulesPath, Options: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := authz.RuleSpec{UserGroups: []string{"gateway-users"}, Computer: "127.0.0.1", Configuration: demoConfName}
+	built, err := spec.Build(t.Context(), authz.TypedResolver{MachineName: machineName(opts)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rules.Add(t.Context(), built); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(name, users string) string {
+		p := filepath.Join(dir, name+".yaml")
+		y := "listen: 127.0.0.1:0\nrules_file: rules.xml\nidentity:\n  local:\n    users_file: " + users +
+			"\nstore:\n  redis:\n    addr: " + addr + "\naudit:\n  file: audit-" + name + ".jsonl\n"
+		if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := startServe(t, cfg("a", "users-a.yaml")), startServe(t, cfg("b", "users-b.yaml"))
+
+	c := demoClient(t) // one cookie jar: the load balancer's browser
+	if code, _ := signIn(t, c, a, "dana", "dana-password"); code != http.StatusOK {
+		t.Fatalf("sign-in on A: %d", code)
+	}
+	if code, _ := signIn(t, demoClient(t), b, "dana", "dana-password"); code != http.StatusUnauthorized {
+		t.Fatalf("B can authenticate dana itself (%d): the test would not show that B needs no bind", code)
+	}
+	_, portal := getPage(t, c, b+"/portal")
+	resp, body := postForm(t, c, b, "/sessions", url.Values{"csrf": {csrfOf(t, portal)}, "computer": {"127.0.0.1"},
+		"port": {strconv.Itoa(sim.Port())}, "authentication": {"negotiate"}, "configuration": {demoConfName},
+		"alt_username": {"simuser"}, "alt_password": {"sim-password"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Request.URL.Path, "/console/") {
+		t.Fatalf("open on B for a sign-in on A: %d at %s\n%s", resp.StatusCode, resp.Request.URL, body)
+	}
+	auditB, err := os.ReadFile(filepath.Join(dir, "audit-b.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []string{`"event":4099,`, `"event":259,`} { // no sign-in on B, no refusal
+		if strings.Contains(string(auditB), ev) {
+			t.Errorf("B's audit has %s:\n%s", ev, auditB)
+		}
+	}
+	if !strings.Contains(string(auditB), `"event":769,`) || !strings.Contains(string(auditB), `"user":"dana"`) {
+		t.Errorf("B's audit has no session start for dana:\n%s", auditB)
 	}
 }

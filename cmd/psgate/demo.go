@@ -16,10 +16,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/backend/winrs"
 	"github.com/psgate/psgate/gateway"
+	"github.com/psgate/psgate/identity"
 	"github.com/psgate/psgate/identity/local"
 	"github.com/psgate/psgate/session"
 	"github.com/psgate/psgate/winrmsim"
@@ -105,18 +105,8 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 	if err := writeEmptyRules(rulesPath); err != nil {
 		return err
 	}
-	opts := authz.Options{GatewayHost: "localhost", MachineName: demoMachine}
-	rules, err := authz.OpenStore(authz.StoreConfig{Path: rulesPath, Logger: logger, Options: opts})
-	if err != nil {
-		return fmt.Errorf("demo: rules: %w", err)
-	}
-	spec := authz.RuleSpec{Name: "demo on " + demoHost, Users: []string{demoUser}, Computer: demoHost, Configuration: demoConfName}
-	built, err := spec.Build(ctx, authz.TypedResolver{MachineName: demoMachine})
-	if err != nil {
-		return fmt.Errorf("demo: build rule: %w", err)
-	}
-	if _, err := rules.Add(ctx, built); err != nil {
-		return fmt.Errorf("demo: add rule: %w", err)
+	if err := addDemoRule(ctx, rulesPath, logger); err != nil {
+		return err
 	}
 
 	// The simulator, over TLS with Basic (winrs refuses Basic over HTTP).
@@ -138,52 +128,38 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 	defer sim.Close()
 	simPort := simLn.Addr().(*net.TCPAddr).Port
 
-	// Audit to a file in the temp dir and to stderr.
-	af, err := os.OpenFile(filepath.Join(dir, "audit.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	// The gateway: a config in the temp dir, built like `serve` builds it,
+	// plus the simulator as the published computer's route.
+	cfgPath := filepath.Join(dir, "psgate.yaml")
+	if err := writeDemoConfig(cfgPath, dir, o.listen, simPort); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	af, err := os.OpenFile(cfg.Audit.File, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("demo: audit file: %w", err)
 	}
 	defer af.Close()
-	auditLog := audit.NewLog(io.MultiWriter(af, e.stderr), nil)
-
-	scfg := session.Config{Registry: session.NewMemoryRegistry(nil), Logger: logger, Audit: auditLog.Sink(logger)}
-	if o.sessions != nil {
-		o.sessions(&scfg)
-	}
-	mgr, err := session.NewManager(scfg)
-	if err != nil {
-		return fmt.Errorf("demo: session manager: %w", err)
-	}
-	opener := &sessionOpener{
-		mgr: mgr, logger: logger,
-		creds: func(gateway.Identity, gateway.Target) (string, string, bool) { return demoUser, pw, true },
+	gw, err := assemble(cfg, hooks{
+		options:     &authz.Options{GatewayHost: "localhost", MachineName: demoMachine},
+		auditOut:    io.MultiWriter(af, e.stderr),
+		sessions:    o.sessions,
+		credentials: func(identity.Identity, gateway.Target) (string, string, bool) { return demoUser, pw, true },
 		route: func(c *winrs.Config) {
 			if c.Host == demoHost {
 				c.Host, c.Port, c.HTTPS, c.Auth = "127.0.0.1", simPort, true, "basic"
 				c.CACertPEM, c.TLSServerName = simCert.CertPEM, demoHost
 			}
 		},
-	}
-	ids := &identityCache{inner: localAuth{store: users}, lookup: func(u string) (gateway.Identity, bool) {
-		lu, err := users.Lookup(u)
-		if err != nil || lu.Disabled {
-			return gateway.Identity{}, false
-		}
-		return gateway.Identity{Name: lu.Name, Groups: lu.Groups}, true
-	}}
-	app, _, err := buildApp(gatewayDeps{
-		auth: ids, authz: rulesAuthorizer{store: rules, machine: demoMachine}, mgr: mgr, opener: opener,
-		tiles: []publishedTile{{Name: demoHost + " (simulator)", Description: "Built-in WinRM simulator",
-			Target: gateway.Target{Computer: demoHost, Configuration: demoConfName, Authentication: "basic", UseSSL: true, Port: simPort}}},
-		allowFree: true,
-		defaults:  gateway.FormDefaults{Port: 5985, SSLPort: 5986, Application: "WSMAN", Authentication: "default", Configuration: demoConfName},
-		audit:     auditLog,
-		ready:     []gateway.ReadyCheck{{Name: "rules", Check: func(context.Context) error { return rules.Err() }}},
-		logger:    logger,
-	})
+	}, logger)
 	if err != nil {
-		return err
+		return fmt.Errorf("demo: %w", err)
 	}
+	defer gw.Close()
+	mgr, app := gw.mgr, gw.app
 
 	tok, err := randomPassword()
 	if err != nil {
@@ -242,4 +218,56 @@ func writeEmptyRules(path string) error {
 		return fmt.Errorf("write rules file %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// addDemoRule allows the demo user on the simulator's computer.
+func addDemoRule(ctx context.Context, path string, logger *slog.Logger) error {
+	opts := authz.Options{GatewayHost: "localhost", MachineName: demoMachine}
+	rules, err := authz.OpenStore(authz.StoreConfig{Path: path, Logger: logger, Options: opts})
+	if err != nil {
+		return fmt.Errorf("demo: rules: %w", err)
+	}
+	spec := authz.RuleSpec{Name: "demo on " + demoHost, Users: []string{demoUser}, Computer: demoHost, Configuration: demoConfName}
+	built, err := spec.Build(ctx, authz.TypedResolver{MachineName: demoMachine})
+	if err != nil {
+		return fmt.Errorf("demo: build rule: %w", err)
+	}
+	if _, err := rules.Add(ctx, built); err != nil {
+		return fmt.Errorf("demo: add rule: %w", err)
+	}
+	return nil
+}
+
+// writeDemoConfig writes the demo's gateway config: the users and rules
+// files of dir, the simulator published as demoHost, free targets allowed.
+func writeDemoConfig(path, dir, listen string, simPort int) error {
+	yaml := fmt.Sprintf(`# psgate demo: written at start, removed on exit.
+listen: %q
+rules_file: %q
+identity:
+  local:
+    users_file: %q
+portal:
+  allow_free_target: true
+  published:
+    - name: %q
+      computer: %s
+      port: %d
+      use_ssl: true
+      configuration: %s
+      description: Built-in WinRM simulator
+defaults:
+  port: 5985
+  ssl_port: 5986
+  application_name: WSMAN
+  authentication: default
+  configuration: %s
+audit:
+  file: %q
+`, listen, filepath.Join(dir, "AuthorizationRules.xml"), filepath.Join(dir, "users.yaml"), demoHost+" (simulator)",
+		demoHost, simPort, demoConfName, demoConfName, filepath.Join(dir, "audit.jsonl"))
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		return fmt.Errorf("demo: write config: %w", err)
+	}
+	return nil
 }

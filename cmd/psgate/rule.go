@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/psgate/psgate/access"
 	"github.com/psgate/psgate/authz"
 )
 
@@ -96,7 +97,7 @@ func ruleResolver(e *env) authz.Resolver {
 			fmt.Fprintf(e.stderr, "psgate: note: names are stored as typed: %v\n", err)
 			return typed
 		}
-		return dirResolver{dir: dir, typed: typed, machine: typed.MachineName}
+		return access.NewResolver(dir, typed.MachineName)
 	}
 	return typed
 }

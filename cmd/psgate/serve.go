@@ -15,10 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/psgate/psgate/audit"
-	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/gateway"
-	"github.com/psgate/psgate/identity/local"
 	"github.com/psgate/psgate/session"
 )
 
@@ -42,116 +39,21 @@ func newServeCmd(e *env) *cobra.Command {
 // gets the public URL once listening (tests).
 func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) error {
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	var closers []func() error
-	defer func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			_ = closers[i]()
-		}
-	}()
-
-	opts := gatewayOptions(e)
-	machine := machineName(opts)
-	ids := &identityCache{}
-	az := rulesAuthorizer{machine: machine}
-	var readyChecks []gateway.ReadyCheck
-	switch {
-	case cfg.Identity.Local != nil:
-		users, err := local.New(local.Config{Path: cfg.Identity.Local.UsersFile, Logger: logger})
-		if err != nil {
-			return fmt.Errorf("serve: %w", err)
-		}
-		ids.inner = localAuth{store: users}
-		ids.lookup = func(u string) (gateway.Identity, bool) {
-			lu, err := users.Lookup(u)
-			if err != nil || lu.Disabled {
-				return gateway.Identity{}, false
-			}
-			return gateway.Identity{Name: lu.Name, Groups: lu.Groups}, true
-		}
-	case cfg.Identity.LDAP != nil:
-		dir, err := openDirectory(cfg.Identity.LDAP)
-		if err != nil {
-			return fmt.Errorf("serve: %w", err)
-		}
-		closers = append(closers, dir.Close)
-		dc := &dirCallers{dir: dir}
-		ids.inner = dc
-		az.callerOf, az.targetOf = dc.callerOf, dc.targetOf
-		readyChecks = append(readyChecks, gateway.ReadyCheck{Name: "directory", Check: dir.Ping})
-	}
-	rules, err := authz.OpenStore(authz.StoreConfig{Path: cfg.Rules, Logger: logger, Options: opts})
+	gw, err := assemble(cfg, hooks{auditOut: auditWriter(cfg, e.stdout)}, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	az.store = rules
-	readyChecks = append(readyChecks, gateway.ReadyCheck{Name: "rules", Check: func(context.Context) error { return rules.Err() }})
-
-	var aw io.Writer = e.stdout
-	if f := cfg.Audit.File; f != "" && f != "-" {
-		af, err := os.OpenFile(f, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return fmt.Errorf("serve: audit file: %w", err)
-		}
-		closers = append(closers, af.Close)
-		aw = af
-	}
-	auditLog := audit.NewLog(aw, nil)
-
-	reg, cookies, closeReg, err := openRegistry(cfg, logger)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	closers = append(closers, closeReg)
-	if p, ok := reg.(interface{ Ping(context.Context) error }); ok {
-		readyChecks = append(readyChecks, gateway.ReadyCheck{Name: "session store", Check: p.Ping})
-	}
-	host, _ := os.Hostname()
-	mgr, err := session.NewManager(session.Config{
-		Registry: reg, Node: host + ":" + cfg.Listen, MaxPerUser: cfg.Sessions.MaxPerUser, IdleTimeout: cfg.Sessions.IdleTimeout,
-		IdleWarning: cfg.Sessions.IdleWarning, BufferBytes: cfg.Sessions.DisconnectedBuffer, Logger: logger,
-		Audit: auditLog.Sink(logger),
-	})
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	d := cfg.Defaults
-	pass := newPassthrough(cfg.Sessions.Lifetime)
-	deps := gatewayDeps{
-		auth: ids, authz: az, mgr: mgr, opener: &sessionOpener{mgr: mgr, creds: pass.creds, logger: logger}, pass: pass,
-		allowFree: *cfg.Portal.AllowFreeTarget,
-		defaults: gateway.FormDefaults{Port: d.Port, SSLPort: d.SSLPort, Application: d.ApplicationName, UseSSL: d.UseSSL,
-			Authentication: d.Authentication, AllowRedirection: d.AllowRedirection, Configuration: d.Configuration},
-		audit: auditLog, lifetime: cfg.Sessions.Lifetime, ready: readyChecks, logger: logger, cookies: cookies,
-		trustedProxies: cfg.TrustedProxies,
-	}
-	for _, p := range cfg.Portal.Published {
-		t := gateway.Target{Computer: p.Computer, Port: p.Port, UseSSL: p.UseSSL, Configuration: p.Configuration,
-			Authentication: d.Authentication, Application: d.ApplicationName}
-		if t.Configuration == "" {
-			t.Configuration = d.Configuration
-		}
-		if t.Port == 0 {
-			t.Port = d.Port
-			if t.UseSSL {
-				t.Port = d.SSLPort
-			}
-		}
-		deps.tiles = append(deps.tiles, publishedTile{Name: p.Name, Description: p.Description, Target: t})
-	}
-	app, _, err := buildApp(deps)
-	if err != nil {
-		return err
-	}
+	defer gw.Close()
 	tlsCfg, fp, err := serverTLS(cfg)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	if cfg.Admin.Listen != "" {
-		stop, _, err := startAdmin(ctx, cfg.Admin, mgr, logger)
+		stop, _, err := startAdmin(ctx, cfg.Admin, gw.mgr, logger)
 		if err != nil {
 			return fmt.Errorf("serve: %w", err)
 		}
-		closers = append(closers, stop)
+		defer stop()
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -162,7 +64,16 @@ func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) 
 	if ready != nil {
 		ready(url)
 	}
-	return gateway.Serve(ctx, gateway.ServeConfig{Listener: ln, TLS: tlsCfg, Handler: app, Logger: logger, Stop: mgr.Shutdown})
+	return gateway.Serve(ctx, gateway.ServeConfig{Listener: ln, TLS: tlsCfg, Handler: gw.app, Logger: logger, Stop: gw.mgr.Shutdown})
+}
+
+// auditWriter is where serve's audit goes without an audit file: the
+// command's stdout (nil: assemble opens the configured file).
+func auditWriter(cfg *config, stdout io.Writer) io.Writer {
+	if f := cfg.Audit.File; f != "" && f != "-" {
+		return nil
+	}
+	return stdout
 }
 
 // openRegistry returns the session registry of the config's store and,

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	goldap "github.com/go-ldap/ldap/v3"
+
+	"github.com/psgate/psgate/identity"
 )
 
 // Sentinel errors. Returned errors wrap one of them with detail (the AD
@@ -21,7 +23,7 @@ var (
 	ErrMustChangePassword = errors.New("password must be changed")
 	ErrAccountExpired     = errors.New("account expired")
 	ErrUnavailable        = errors.New("directory unavailable")
-	ErrNotFound           = errors.New("not found")
+	ErrNotFound           = identity.ErrNotFound
 	// ErrAmbiguous: a lookup name matched more than one object.
 	ErrAmbiguous = errors.New("ambiguous name")
 )

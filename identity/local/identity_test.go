@@ -1,4 +1,4 @@
-package main
+package local_test
 
 import (
 	"errors"
@@ -8,11 +8,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/psgate/psgate/gateway"
+	"github.com/psgate/psgate/identity"
 	"github.com/psgate/psgate/identity/local"
 )
 
-func TestLocalAuthAdapter(t *testing.T) {
+func TestAuthenticator(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "users.yaml")
 	if err := os.WriteFile(path, []byte("users: []\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -24,12 +24,13 @@ func TestLocalAuthAdapter(t *testing.T) {
 	if err := st.Add("demo", "correct horse", []string{"gateway-users"}); err != nil {
 		t.Fatal(err)
 	}
-	var a gateway.Authenticator = localAuth{store: st}
+	a := st.Authenticator()
 	id, err := a.Authenticate(t.Context(), "DEMO", "correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(gateway.Identity{Name: "demo", Groups: []string{"gateway-users"}}, id); d != "" {
+	if d := cmp.Diff(identity.Identity{Name: "demo", Provider: identity.ProviderLocal, Typed: "DEMO",
+		Groups: []identity.Group{{Name: "gateway-users", Security: true}}}, id); d != "" {
 		t.Error(d)
 	}
 	_, err = a.Authenticate(t.Context(), "demo", "wrong")

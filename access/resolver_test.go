@@ -1,4 +1,4 @@
-package main
+package access
 
 import (
 	"bufio"
@@ -49,7 +49,7 @@ func sambaDirectory(t *testing.T) *ldap.Directory {
 // the wrong type, and the stored rule matches the signed-in user's SID.
 func TestDirectoryResolverAD(t *testing.T) {
 	d := sambaDirectory(t)
-	res := dirResolver{dir: d, typed: authz.TypedResolver{MachineName: "GW1"}, machine: "GW1"}
+	res := NewResolver(d, "GW1")
 	ctx := context.Background()
 
 	alice, err := res.Resolve(ctx, authz.KindUser, `EXAMPLE\alice`)
