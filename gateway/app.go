@@ -74,8 +74,11 @@ type App struct {
 // NewApp wires sign-in, portal, new-session, console page and websocket,
 // session end, static assets and health endpoints into one handler.
 func NewApp(c AppConfig) (*App, error) {
-	if c.SignIn == nil || c.Connect == nil || c.Sessions == nil {
-		return nil, errors.New("new gateway app: SignIn, Connect and Sessions are required")
+	if c.SignIn == nil || c.SignIn.Deps == nil || c.Connect == nil || c.Sessions == nil {
+		return nil, errors.New("new gateway app: SignIn (with Deps), Connect and Sessions are required")
+	}
+	if c.Connect.Deps == nil {
+		c.Connect.Deps = c.SignIn.Deps
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -211,7 +214,7 @@ func (a *App) end(w http.ResponseWriter, r *http.Request) {
 func (a *App) reauthorize(r *http.Request, info session.Info) error {
 	ctx := r.Context()
 	c := a.cfg.Connect
-	id, ok := c.SignIn.Identity(ctx)
+	id, ok := c.Identity(ctx)
 	if !ok || id.Name != info.User {
 		return fmt.Errorf("reauthorize session %s: the request is not signed in as %q", info.ID, info.User)
 	}
@@ -228,7 +231,7 @@ func (a *App) reauthorize(r *http.Request, info session.Info) error {
 		rec.Event, rec.Reason = audit.GatewayAuthorizationFailure, reason
 		err = fmt.Errorf("reauthorize session %s: %s", info.ID, strings.TrimSpace(reason))
 	}
-	c.SignIn.audit(rec)
+	c.audit(rec)
 	return err
 }
 

@@ -34,8 +34,11 @@ func serveBodyDeadlineRig(t *testing.T, bodyTimeout time.Duration) string {
 	sm := NewSessionManager(time.Hour, nil)
 	csrf := &CSRF{Values: sm}
 	logger := slog.New(slog.DiscardHandler)
-	si := &SignIn{Auth: &countingAuth{}, Throttle: NewThrottle(ThrottleConfig{}), Audit: audit.NewLog(io.Discard, nil),
-		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: logger}
+	si := &SignIn{
+		Deps:     &Deps{Audit: audit.NewLog(io.Discard, nil), Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: logger},
+		Auth:     &countingAuth{},
+		Throttle: NewThrottle(ThrottleConfig{}),
+	}
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	h := NewRouter(RouterConfig{SignIn: si, Sessions: sm, CSRF: csrf, Metrics: si.Metrics, Logger: logger, BodyTimeout: bodyTimeout,
 		Mount: func(r chi.Router) {

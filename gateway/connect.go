@@ -37,7 +37,7 @@ const MessageCapReached = "Session limit reached: end one of your sessions first
 
 // Connect serves POST /sessions: a new console session from the portal.
 type Connect struct {
-	SignIn     *SignIn
+	*Deps
 	Authorizer Authorizer
 	Opener     SessionOpener
 	Defaults   FormDefaults
@@ -54,7 +54,7 @@ type Connect struct {
 
 // Post handles the new-session form.
 func (c *Connect) Post(w http.ResponseWriter, r *http.Request) {
-	id, ok := c.SignIn.Identity(r.Context())
+	id, ok := c.Identity(r.Context())
 	if !ok {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
@@ -99,20 +99,20 @@ func (c *Connect) open(ctx context.Context, id identity.Identity, t Target, ci C
 	switch {
 	case err != nil:
 		rec.Event, rec.Reason = audit.AuthorizationInvalidRules, err.Error()
-		c.SignIn.Metrics.Authz("error")
+		c.Metrics.Authz("error")
 	case !allowed:
 		rec.Event, rec.Reason = audit.GatewayAuthorizationFailure, reason
-		c.SignIn.Metrics.Authz("deny")
+		c.Metrics.Authz("deny")
 	}
 	if rec.Event != 0 {
-		c.SignIn.audit(rec)
+		c.audit(rec)
 		return "", errDenied
 	}
-	c.SignIn.Metrics.Authz("allow")
+	c.Metrics.Authz("allow")
 	sid, err := c.Opener.Open(ctx, id, t, ci.Addr)
 	if err != nil {
 		rec.Event, rec.Reason = audit.LogonFailure, err.Error()
-		c.SignIn.audit(rec)
+		c.audit(rec)
 		return "", err
 	}
 	return sid, nil
@@ -163,7 +163,7 @@ func (c *Connect) pickField() string {
 // blankFields are the new-session form's values before anything is typed:
 // the selections default to the configured ones.
 func (c *Connect) blankFields() LoginFields {
-	d := c.SignIn.defaultFields()
+	d := c.defaultFields()
 	return LoginFields{Authentication: d.Authentication, UseSSL: d.UseSSL, AllowRedirection: d.AllowRedirection}
 }
 
@@ -171,7 +171,7 @@ func (c *Connect) blankFields() LoginFields {
 // its field-level errors errs (nil on a plain GET /portal).
 func (c *Connect) portalPage(ctx context.Context, user string, f LoginFields, errs map[string]string) PortalPage {
 	page := PortalPage{User: user, Published: c.Published, AllowFreeTarget: c.AllowFreeTarget,
-		Fields: f, Defaults: c.SignIn.defaultFields(), Errors: errs, CSRF: c.SignIn.CSRF.Token(ctx)}
+		Fields: f, Defaults: c.defaultFields(), Errors: errs, CSRF: c.CSRF.Token(ctx)}
 	if c.ListSessions != nil {
 		rows, err := c.ListSessions(ctx, user)
 		if err != nil {
@@ -184,10 +184,10 @@ func (c *Connect) portalPage(ctx context.Context, user string, f LoginFields, er
 }
 
 func (c *Connect) denied(w http.ResponseWriter, r *http.Request, msg string) {
-	c.SignIn.delay(r.Context(), c.SignIn.now())
+	c.delay(r.Context(), c.now())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusForbidden)
-	if err := c.SignIn.Pages.Render(w, PageDenied, DeniedPage{RequestID: RequestID(r.Context()), Message: msg}); err != nil {
+	if err := c.Pages.Render(w, PageDenied, DeniedPage{RequestID: RequestID(r.Context()), Message: msg}); err != nil {
 		c.Logger.Error("render denied page", "err", err)
 	}
 }
@@ -195,10 +195,25 @@ func (c *Connect) denied(w http.ResponseWriter, r *http.Request, msg string) {
 // refuse shows the portal again (400) with the submitted non-secret values
 // and each message next to its field.
 func (c *Connect) refuse(w http.ResponseWriter, r *http.Request, f LoginFields, errs map[string]string) {
-	page := c.portalPage(r.Context(), c.SignIn.User(r.Context()), f, errs)
+	page := c.portalPage(r.Context(), c.User(r.Context()), f, errs)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusBadRequest)
-	if err := c.SignIn.Pages.Render(w, PagePortal, page); err != nil {
+	if err := c.Pages.Render(w, PagePortal, page); err != nil {
 		c.Logger.Error("render portal page", "request_id", RequestID(r.Context()), "err", err)
 	}
+}
+
+// defaultFields are the configured defaults (PSWA appSettings) as the
+// new-session form shows them.
+func (c *Connect) defaultFields() LoginFields {
+	d := c.Defaults
+	f := LoginFields{ConfigurationName: d.Configuration, Authentication: d.Authentication, UseSSL: d.UseSSL,
+		ApplicationName: d.Application, AllowRedirection: d.AllowRedirection}
+	if d.Port != 0 {
+		f.Port = strconv.Itoa(d.Port)
+	}
+	if d.SSLPort != 0 {
+		f.SSLPort = strconv.Itoa(d.SSLPort)
+	}
+	return f
 }

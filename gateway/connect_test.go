@@ -64,17 +64,24 @@ func newConnectRigPages(t *testing.T, free bool, pages Pages) (*httptest.Server,
 	sm := scs.New()
 	csrf := &CSRF{Values: sm}
 	auditBuf := &bytes.Buffer{}
-	si := &SignIn{Auth: &countingAuth{users: map[string]string{"alice": "pw"}}, Throttle: NewThrottle(ThrottleConfig{}),
-		Audit: audit.NewLog(auditBuf, nil), Metrics: NewMetrics(), Pages: pages, Sessions: sm, CSRF: csrf,
-		Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) {}}
+	si := &SignIn{
+		Deps:     &Deps{Audit: audit.NewLog(auditBuf, nil), Metrics: NewMetrics(), Pages: pages, Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) {}},
+		Auth:     &countingAuth{users: map[string]string{"alice": "pw"}},
+		Throttle: NewThrottle(ThrottleConfig{}),
+	}
 	op := &fakeOpener{max: 2}
-	c := &Connect{SignIn: si, Authorizer: ruleAuthz{allow: map[string]bool{"alice|srv1": true, "alice|pub": true}}, Opener: op,
-		Defaults: testDefaults, AllowFreeTarget: free, Published: []PublishedTarget{{ID: "0", Name: "Pub"}},
+	c := &Connect{
+		Deps:             si.Deps,
+		Authorizer:       ruleAuthz{allow: map[string]bool{"alice|srv1": true, "alice|pub": true}},
+		Opener:           op,
+		Defaults:         testDefaults,
+		AllowFreeTarget:  free,
+		Published:        []PublishedTarget{{ID: "0", Name: "Pub"}},
 		PublishedTargets: []Target{{Computer: "pub", Configuration: "Microsoft.PowerShell", Port: 5985}},
 		ListSessions: func(context.Context, string) ([]SessionRow, error) {
 			return []SessionRow{{ID: "s0", Name: "demo.1", Target: "srv1", State: "active"}}, nil
 		},
-		Logger: slog.New(slog.DiscardHandler)}
+	}
 	h := NewRouter(RouterConfig{SignIn: si, Sessions: sm, CSRF: csrf, Metrics: si.Metrics, Logger: slog.New(slog.DiscardHandler),
 		Mount: func(r chi.Router) {
 			r.Post("/sessions", c.Post)

@@ -19,8 +19,11 @@ func TestRouterHealthAndHeaders(t *testing.T) {
 	var rulesErr error
 	sm := NewSessionManager(time.Hour, nil)
 	csrf := &CSRF{Values: sm}
-	si := &SignIn{Auth: &countingAuth{}, Throttle: NewThrottle(ThrottleConfig{}), Audit: audit.NewLog(io.Discard, nil),
-		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler)}
+	si := &SignIn{
+		Deps:     &Deps{Audit: audit.NewLog(io.Discard, nil), Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler)},
+		Auth:     &countingAuth{},
+		Throttle: NewThrottle(ThrottleConfig{}),
+	}
 	h := NewRouter(RouterConfig{SignIn: si, Sessions: sm, CSRF: csrf, Metrics: si.Metrics, Logger: slog.New(slog.DiscardHandler),
 		Ready: []ReadyCheck{{Name: "rules", Check: func(context.Context) error { return rulesErr }}}})
 	ts := httptest.NewTLSServer(h)

@@ -1,14 +1,9 @@
 package gateway
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
-
-	"github.com/alexedwards/scs/v2"
 
 	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/identity"
@@ -32,23 +27,11 @@ const (
 
 // SignIn serves the sign-in form, sign-in and sign-out.
 type SignIn struct {
+	*Deps
 	Auth     identity.Authenticator
 	Throttle *Throttle
-	Audit    *audit.Log
-	Metrics  *Metrics
-	Pages    Pages
-	Sessions *scs.SessionManager
-	CSRF     *CSRF
-	Logger   *slog.Logger
 	// Defaults prefill the optional settings of the form.
 	Defaults LoginFields
-	// FailDelay is the wait before answering any failure (PSWA sleeps 1 s);
-	// default 1s.
-	FailDelay time.Duration
-	// Sleep waits d or until ctx ends; default a timer (tests count calls).
-	Sleep func(ctx context.Context, d time.Duration)
-	// Now is the clock; default time.Now.
-	Now func() time.Time
 	// OnSignIn, when set, gets the password of a successful sign-in so
 	// that the process (never the cookie store) can pass it on to targets
 	// opened without alternate credentials, as PSWA does. OnSignOut wipes it.
@@ -66,56 +49,6 @@ type SignIn struct {
 	watch *signInWatch
 }
 
-func (s *SignIn) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
-
-// delay waits until FailDelay after start: every failure is answered at
-// the same time whatever the bind took (an unknown name that the directory
-// refuses after one search, a known one after search and bind), so the
-// answer's timing does not tell a guesser which names exist.
-func (s *SignIn) delay(ctx context.Context, start time.Time) {
-	d := s.FailDelay
-	if d == 0 {
-		d = time.Second
-	}
-	if d -= s.now().Sub(start); d <= 0 {
-		return
-	}
-	if s.Sleep != nil {
-		s.Sleep(ctx, d)
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
-}
-
-// User returns the signed-in user of the request, or "".
-func (s *SignIn) User(ctx context.Context) string { return s.Sessions.GetString(ctx, sessionUserKey) }
-
-// Identity returns the signed-in identity of the request, as the identity
-// provider resolved it at sign-in (on this gateway or another sharing the
-// sign-in store); ok is false when nobody is signed in.
-func (s *SignIn) Identity(ctx context.Context) (identity.Identity, bool) {
-	b := s.Sessions.GetBytes(ctx, sessionIdentityKey)
-	if len(b) == 0 {
-		return identity.Identity{}, false
-	}
-	id, err := identity.Unmarshal(b)
-	if err != nil || id.Name != s.User(ctx) {
-		s.Logger.Error("sign-in session holds no valid identity", "user", s.User(ctx), "err", err)
-		return identity.Identity{}, false
-	}
-	return id, true
-}
-
 // Form serves GET / (the sign-in page).
 func (s *SignIn) Form(w http.ResponseWriter, r *http.Request) {
 	d := s.defaultFields()
@@ -129,16 +62,7 @@ func (s *SignIn) defaultFields() LoginFields {
 	if s.Defaults != (LoginFields{}) || s.Connect == nil {
 		return s.Defaults
 	}
-	d := s.Connect.Defaults
-	f := LoginFields{ConfigurationName: d.Configuration, Authentication: d.Authentication, UseSSL: d.UseSSL,
-		ApplicationName: d.Application, AllowRedirection: d.AllowRedirection}
-	if d.Port != 0 {
-		f.Port = strconv.Itoa(d.Port)
-	}
-	if d.SSLPort != 0 {
-		f.SSLPort = strconv.Itoa(d.SSLPort)
-	}
-	return f
+	return s.Connect.defaultFields()
 }
 
 func (s *SignIn) render(w http.ResponseWriter, r *http.Request, code int, f LoginFields, errs map[string]string) {
@@ -226,44 +150,36 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := audit.Record{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF}
-	// One attempt per user name at a time: parallel guesses see each
-	// other's failures in Admit (before the bind).
-	end, err := s.Throttle.Begin(ctx, user)
+	// The back-off before any bind: one attempt per user name at a time,
+	// and the sign-ins in flight from this address count against its free
+	// failures (many names guessed at once from one address).
+	at, err := s.Throttle.Start(ctx, user, ci.Addr, s.now())
 	if err != nil {
 		s.Metrics.Login("throttled")
 		s.deny(w, r, user, start)
 		return
 	}
-	defer end() // also after a panic in Authenticate; end is idempotent
-	// Admit also counts the sign-ins in flight from this address (many
-	// names guessed at once from one address).
-	ok, which, wait, done := s.Throttle.Admit(user, ci.Addr, s.now())
-	if !ok {
-		end()
-		rec.Event, rec.Reason = audit.Throttled, "back-off by "+which+", "+wait.Round(time.Second).String()+" left"
-		if wait == 0 {
-			rec.Reason = "back-off by " + which + ": its free failures are taken by sign-ins in flight"
+	defer at.End() // also after a panic in Authenticate; End is idempotent
+	if at.Refused != "" {
+		rec.Event, rec.Reason = audit.Throttled, "back-off by "+at.Refused+", "+at.Wait.Round(time.Second).String()+" left"
+		if at.Wait == 0 {
+			rec.Reason = "back-off by " + at.Refused + ": its free failures are taken by sign-ins in flight"
 		}
 		s.audit(rec)
 		s.Metrics.Login("throttled")
 		s.deny(w, r, user, start)
 		return
 	}
-	defer done()
 	id, err := s.Auth.Authenticate(ctx, user, password)
 	if err != nil {
-		s.Throttle.Fail(user, ci.Addr, s.now())
-		done()
-		end()
+		at.Fail(s.now())
 		rec.Event, rec.Reason = audit.AuthenticationFailure, err.Error()
 		s.audit(rec)
 		s.Metrics.Login("denied")
 		s.deny(w, r, user, start)
 		return
 	}
-	s.Throttle.Success(user)
-	done()
-	end()
+	at.Succeed()
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.Logger.Error("renew session token at sign-in", "request_id", rec.RequestID, "err", err)
 		s.Metrics.Login("error")
@@ -324,10 +240,4 @@ func (s *SignIn) SignOut(w http.ResponseWriter, r *http.Request) {
 		s.audit(audit.Record{Event: audit.SignOut, RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF})
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-func (s *SignIn) audit(r audit.Record) {
-	if err := s.Audit.Write(r); err != nil {
-		s.Logger.Error("audit", "event", r.Event, "err", err)
-	}
 }

@@ -65,9 +65,9 @@ func newSignInRig(t *testing.T) *signInRig {
 	sm := scs.New()
 	csrf := &CSRF{Values: sm}
 	s := &SignIn{
-		Auth: rig.auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 10}), Audit: audit.NewLog(rig.audit, nil),
-		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler),
-		Sleep: func(context.Context, time.Duration) { rig.mu.Lock(); rig.sleeps++; rig.mu.Unlock() },
+		Deps:     &Deps{Audit: audit.NewLog(rig.audit, nil), Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) { rig.mu.Lock(); rig.sleeps++; rig.mu.Unlock() }},
+		Auth:     rig.auth,
+		Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 10}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /", s.Form)
@@ -214,14 +214,20 @@ func newOneStepRig(t *testing.T, free bool, d FormDefaults) *oneStepRig {
 	sm := scs.New()
 	csrf := &CSRF{Values: sm}
 	rig := &oneStepRig{auth: &countingAuth{users: map[string]string{"alice": "pw"}}, opener: &targetOpener{}}
-	si := &SignIn{Auth: rig.auth, Throttle: NewThrottle(ThrottleConfig{}), Audit: audit.NewLog(io.Discard, nil),
-		Metrics: NewMetrics(), Pages: PagesFunc(r), Sessions: sm, CSRF: csrf,
-		Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) {}}
-	si.Connect = &Connect{SignIn: si, Authorizer: ruleAuthz{allow: map[string]bool{"alice|host": true, "alice|srv1": true, "alice|pub": true}},
-		Opener: rig.opener, Defaults: d, AllowFreeTarget: free,
+	si := &SignIn{
+		Deps:     &Deps{Audit: audit.NewLog(io.Discard, nil), Metrics: NewMetrics(), Pages: PagesFunc(r), Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) {}},
+		Auth:     rig.auth,
+		Throttle: NewThrottle(ThrottleConfig{}),
+	}
+	si.Connect = &Connect{
+		Deps:             si.Deps,
+		Authorizer:       ruleAuthz{allow: map[string]bool{"alice|host": true, "alice|srv1": true, "alice|pub": true}},
+		Opener:           rig.opener,
+		Defaults:         d,
+		AllowFreeTarget:  free,
 		Published:        []PublishedTarget{{ID: "0", Name: "Pub tile", ComputerName: "pub"}},
 		PublishedTargets: []Target{{Computer: "pub", Configuration: "Microsoft.PowerShell", Port: 5985}},
-		Logger:           slog.New(slog.DiscardHandler)}
+	}
 	rig.ts = httptest.NewTLSServer(NewRouter(RouterConfig{SignIn: si, Sessions: sm, CSRF: csrf, Metrics: si.Metrics,
 		Logger: slog.New(slog.DiscardHandler), Mount: func(r chi.Router) { r.Post("/sessions", si.Connect.Post) }}))
 	t.Cleanup(rig.ts.Close)
@@ -506,9 +512,9 @@ func TestSignInParallelSprayThrottled(t *testing.T) {
 	auditBuf := &bytes.Buffer{} // AuditLog serialises its writes; read after wg.Wait
 	sm := scs.New()
 	s := &SignIn{
-		Auth: auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: ipFree}), Audit: audit.NewLog(auditBuf, nil),
-		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler),
-		Sleep: func(context.Context, time.Duration) {},
+		Deps:     &Deps{Audit: audit.NewLog(auditBuf, nil), Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) {}},
+		Auth:     auth,
+		Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: ipFree}),
 	}
 	h := RealIPMiddleware(nil)(sm.LoadAndSave(http.HandlerFunc(s.Post)))
 	var wg sync.WaitGroup

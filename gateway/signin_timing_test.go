@@ -43,17 +43,14 @@ func TestSignInFailureTimingEqual(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	sm := scs.New()
 	s := &SignIn{
-		Auth: clockAuth{mu: &mu, now: &now, cost: map[string]time.Duration{
-			"ghost": 5 * time.Millisecond, "alice": 300 * time.Millisecond}},
-		Throttle: NewThrottle(ThrottleConfig{UserFree: 100, IPFree: 100}), Audit: audit.NewLog(&bytes.Buffer{}, nil),
-		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler),
-		FailDelay: time.Second,
-		Now:       func() time.Time { mu.Lock(); defer mu.Unlock(); return now },
-		Sleep: func(_ context.Context, d time.Duration) {
+		Deps: &Deps{Audit: audit.NewLog(&bytes.Buffer{}, nil), Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler), FailDelay: time.Second, Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }, Sleep: func(_ context.Context, d time.Duration) {
 			mu.Lock()
 			now = now.Add(d)
 			mu.Unlock()
-		},
+		}},
+		Auth: clockAuth{mu: &mu, now: &now, cost: map[string]time.Duration{
+			"ghost": 5 * time.Millisecond, "alice": 300 * time.Millisecond}},
+		Throttle: NewThrottle(ThrottleConfig{UserFree: 100, IPFree: 100}),
 	}
 	h := sm.LoadAndSave(http.HandlerFunc(s.Post))
 	took := map[string]time.Duration{}
@@ -96,9 +93,9 @@ func TestSignInParallelGuessesThrottled(t *testing.T) {
 	auth := &slowAuth{}
 	sm := scs.New()
 	s := &SignIn{
-		Auth: auth, Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 1000}), Audit: audit.NewLog(&bytes.Buffer{}, nil),
-		Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler),
-		Sleep: func(context.Context, time.Duration) {},
+		Deps:     &Deps{Audit: audit.NewLog(&bytes.Buffer{}, nil), Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: &CSRF{Values: sm}, Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) {}},
+		Auth:     auth,
+		Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 1000}),
 	}
 	h := sm.LoadAndSave(http.HandlerFunc(s.Post))
 	var wg sync.WaitGroup

@@ -152,9 +152,9 @@ func ipKey(a string) string {
 	return "a:" + a
 }
 
-// Admit says whether a sign-in by user from addr may go on to the bind now
+// admit says whether a sign-in by user from addr may go on to the bind now
 // (neither key is backing off), made safe under concurrency for the address
-// as Begin makes it for the user name: the sign-ins from one address that
+// as begin makes it for the user name: the sign-ins from one address that
 // are in flight count as provisional failures against its free ones. While
 // none is in flight only the back-offs decide; otherwise it lets one
 // more through only while recorded failures plus those in flight stay
@@ -163,14 +163,14 @@ func ipKey(a string) string {
 // one (IPFree, then the one that starts the back-off). Without it, the
 // whole burst passed the back-off check before its first failure was
 // recorded. A slot
-// is held only during the bind: the caller runs done after Fail or
+// is held only during the bind: the caller runs done after fail or
 // Success, so users behind one NAT address are limited in how many binds
 // run at once (IPFree+1 with no failures), not in how many sign in.
 //
 // When ok is false, which names the key kind ("user" or "address") and
 // wait is the back-off left (0 when the address is refused for the
 // sign-ins in flight); done is nil. done is idempotent.
-func (t *Throttle) Admit(user, addr string, now time.Time) (ok bool, which string, wait time.Duration, done func()) {
+func (t *Throttle) admit(user, addr string, now time.Time) (ok bool, which string, wait time.Duration, done func()) {
 	ak := ipKey(addr)
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -202,14 +202,14 @@ func (t *Throttle) Admit(user, addr string, now time.Time) (ok bool, which strin
 	}
 }
 
-// Begin serialises the sign-in attempts of one user name (folded like the
+// begin serialises the sign-in attempts of one user name (folded like the
 // throttle key): it waits until no other attempt for that name is in flight,
-// or ctx ends, and returns the function that ends this one. Callers Admit
-// after Begin and end after Fail or Success, so that parallel guesses each
+// or ctx ends, and returns the function that ends this one. Callers admit
+// after begin and end after fail or success, so that parallel guesses each
 // see the failures before them: without it, N requests sent at once all
 // pass the back-off check before the first failure is recorded, and N binds reach the
 // directory (and its lockout counter).
-func (t *Throttle) Begin(ctx context.Context, user string) (end func(), err error) {
+func (t *Throttle) begin(ctx context.Context, user string) (end func(), err error) {
 	k := userKey(user)
 	t.mu.Lock()
 	a := t.busy[k]
@@ -236,17 +236,17 @@ func (t *Throttle) Begin(ctx context.Context, user string) (end func(), err erro
 	return func() { once.Do(func() { <-a.sem; release() }) }, nil
 }
 
-// Fail records a failed sign-in.
-func (t *Throttle) Fail(user, addr string, now time.Time) {
+// fail records a failed sign-in.
+func (t *Throttle) fail(user, addr string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.strike(userKey(user), t.cfg.UserFree, now)
 	t.strike(ipKey(addr), t.cfg.IPFree, now)
 }
 
-// Success clears the user's strikes (not the address's: one valid account
+// success clears the user's strikes (not the address's: one valid account
 // must not reset an attacker's address).
-func (t *Throttle) Success(user string) {
+func (t *Throttle) success(user string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.keys, userKey(user))
@@ -288,4 +288,60 @@ func (t *Throttle) evict(now time.Time) {
 	if len(t.keys) >= t.cfg.MaxKeys && oldest != "" {
 		delete(t.keys, oldest)
 	}
+}
+
+// Attempt is one sign-in going through the back-off. Start begins it;
+// the caller binds only when Refused is "", then records the outcome with
+// Fail or Succeed; End releases it and is always deferred (it is
+// idempotent, so it also runs after a panic in the bind).
+type Attempt struct {
+	t          *Throttle
+	user, addr string
+	end, done  func()
+	// Refused is "" when the bind may go on, else the key kind that backs
+	// off ("user" or "address"); Wait is the back-off left (0 when the
+	// address is refused for the sign-ins in flight from it).
+	Refused string
+	Wait    time.Duration
+}
+
+// Start begins a sign-in attempt by user from addr: it waits until no
+// other attempt for the same (folded) user name is in flight, so parallel
+// guesses each see the failures before them, then checks both back-offs
+// and counts the attempt among the address's sign-ins in flight. Its error
+// means ctx ended while waiting.
+func (t *Throttle) Start(ctx context.Context, user, addr string, now time.Time) (*Attempt, error) {
+	end, err := t.begin(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	a := &Attempt{t: t, user: user, addr: addr, end: end}
+	ok, which, wait, done := t.admit(user, addr, now)
+	if !ok {
+		a.Refused, a.Wait = which, wait
+		a.End()
+		return a, nil
+	}
+	a.done = done
+	return a, nil
+}
+
+// Fail records a failed bind (both keys strike) and ends the attempt.
+func (a *Attempt) Fail(now time.Time) {
+	a.t.fail(a.user, a.addr, now)
+	a.End()
+}
+
+// Succeed clears the user's strikes and ends the attempt.
+func (a *Attempt) Succeed() {
+	a.t.success(a.user)
+	a.End()
+}
+
+// End releases the attempt's slot for its address and its user name.
+func (a *Attempt) End() {
+	if a.done != nil {
+		a.done()
+	}
+	a.end()
 }

@@ -192,10 +192,8 @@ func (a *assembled) gateway(cfg *config, h hooks, auth identity.Authenticator, a
 	a.metrics.Sessions = func() (int, int) { s := a.mgr.Stats(); return s.Active, s.Disconnected }
 	sm := gateway.NewSessionManager(cfg.Sessions.Lifetime, cookies)
 	csrf := &gateway.CSRF{Values: sm}
-	si := &gateway.SignIn{
-		Auth: auth, Throttle: gateway.NewThrottle(gateway.ThrottleConfig{}), Audit: a.audit, Metrics: a.metrics,
-		Pages: gateway.PagesFunc(r), Sessions: sm, CSRF: csrf, Logger: logger,
-	}
+	deps := &gateway.Deps{Sessions: sm, CSRF: csrf, Pages: gateway.PagesFunc(r), Audit: a.audit, Metrics: a.metrics, Logger: logger}
+	si := &gateway.SignIn{Deps: deps, Auth: auth, Throttle: gateway.NewThrottle(gateway.ThrottleConfig{})}
 	opener := &gateway.Opener{Sessions: a.mgr, Backend: winrs.Backend{Logger: logger, Route: h.route}, Credentials: h.credentials}
 	if h.credentials == nil {
 		pass := gateway.NewPasswords(cfg.Sessions.Lifetime, nil)
@@ -203,7 +201,7 @@ func (a *assembled) gateway(cfg *config, h hooks, auth identity.Authenticator, a
 	}
 	d := cfg.Defaults
 	conn := &gateway.Connect{
-		SignIn: si, Authorizer: az, Opener: opener, AllowFreeTarget: *cfg.Portal.AllowFreeTarget, Logger: logger,
+		Deps: deps, Authorizer: az, Opener: opener, AllowFreeTarget: *cfg.Portal.AllowFreeTarget,
 		Defaults: gateway.FormDefaults{Port: d.Port, SSLPort: d.SSLPort, Application: d.ApplicationName, UseSSL: d.UseSSL,
 			Authentication: d.Authentication, AllowRedirection: d.AllowRedirection, Configuration: d.Configuration},
 	}
