@@ -83,7 +83,7 @@ func TestResetAndLogoff(t *testing.T) {
 					reason Reason
 				}{{c1, s1, ReasonReset}, {c2, s2, ReasonLogoff}} {
 					fs := tc.c.take()
-					if len(fs) == 0 || !cmp.Equal(fs[len(fs)-1], closedFrame(tc.reason)) {
+					if len(fs) == 0 || !cmp.Equal(fs[len(fs)-1], closedUpdate(tc.reason)) {
 						t.Errorf("last frame = %+v, want closed %s", fs, tc.reason)
 					}
 					if ev, ok := events.find(audit.SessionEnd, tc.s.ID()); !ok || ev.Reason != string(tc.reason) {
@@ -148,7 +148,7 @@ func TestMessage(t *testing.T) {
 				}
 			}
 			fs := cs.take()
-			if len(fs) != 2 || fs[1].Type != FrameMessage || fs[1].Text != "reboot at 5" || fs[1].From != "admin" {
+			if len(fs) != 2 || fs[1].Kind != UpdateMessage || fs[1].Text != "reboot at 5" || fs[1].From != "admin" {
 				t.Errorf("silent client frames = %+v", fs)
 			}
 
@@ -231,9 +231,9 @@ func TestShellFailureEndsSession(t *testing.T) {
 		if ev.Reason != string(ReasonError) || ev.Detail != fail.Error() {
 			t.Errorf("770 = reason %q detail %q, want error / %q", ev.Reason, ev.Detail, fail)
 		}
-		var closed *Frame
+		var closed *Update
 		for _, f := range c.take() {
-			if f.Type == FrameClosed {
+			if f.Kind == UpdateClosed {
 				closed = &f
 			}
 		}

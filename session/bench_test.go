@@ -13,7 +13,7 @@ import (
 // nopClient drops frames, as a bridge whose queue has room would accept them.
 type nopClient struct{}
 
-func (nopClient) Deliver(Frame) {}
+func (nopClient) Deliver(Update) {}
 
 // BenchmarkSessionMemory measures the heap kept per idle session (fake
 // shell: the session layer's own cost, registry record included) with a

@@ -12,7 +12,7 @@ const (
 
 // entry is one buffered output chunk or prompt.
 type entry struct {
-	prompt  bool // a prompt frame (text is the prompt)
+	prompt  bool // a prompt (text is the prompt)
 	success bool
 	stream  string
 	text    []byte
@@ -95,19 +95,19 @@ func (b *outputBuffer) trim() {
 	}
 }
 
-// drain returns the replay frames (a dropped marker first when output was
+// drain returns the replay updates (a dropped marker first when output was
 // lost) and empties the buffer, releasing its memory.
-func (b *outputBuffer) drain() []Frame {
-	var out []Frame
+func (b *outputBuffer) drain() []Update {
+	var out []Update
 	if b.dropped > 0 {
-		out = append(out, Frame{Type: FrameDropped, Bytes: b.dropped})
+		out = append(out, Update{Kind: UpdateDropped, Bytes: b.dropped})
 	}
 	for _, e := range b.entries[b.head:] {
 		if e.prompt {
-			out = append(out, Frame{Type: FramePrompt, Prompt: string(e.text), Success: e.success})
+			out = append(out, Update{Kind: UpdatePrompt, Prompt: string(e.text), Success: e.success})
 			continue
 		}
-		out = append(out, Frame{Type: FrameOutput, Stream: e.stream, Data: string(e.text), Replay: true})
+		out = append(out, Update{Kind: UpdateOutput, Stream: e.stream, Data: string(e.text), Replay: true})
 	}
 	*b = outputBuffer{max: b.max}
 	return out

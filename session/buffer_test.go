@@ -7,13 +7,13 @@ import (
 )
 
 // replayText joins the replayed output and returns the dropped count.
-func replayText(fs []Frame) (text string, dropped int64) {
+func replayText(fs []Update) (text string, dropped int64) {
 	var b strings.Builder
 	for _, f := range fs {
-		switch f.Type {
-		case FrameDropped:
+		switch f.Kind {
+		case UpdateDropped:
 			dropped += f.Bytes
-		case FrameOutput:
+		case UpdateOutput:
 			b.WriteString(f.Data)
 		}
 	}
@@ -50,14 +50,14 @@ func TestBufferBoundAndMarker(t *testing.T) {
 			if !strings.HasSuffix(all, got) {
 				t.Errorf("kept output is not the newest output")
 			}
-			if dropped > 0 && frames[0].Type != FrameDropped {
-				t.Errorf("first replay frame is %s, want the dropped marker", frames[0].Type)
+			if dropped > 0 && frames[0].Kind != UpdateDropped {
+				t.Errorf("first replay frame is %v, want the dropped marker", frames[0].Kind)
 			}
 			if dropped == 0 && len(all) > tc.max {
 				t.Errorf("nothing dropped from %d bytes with max %d", len(all), tc.max)
 			}
 			for _, f := range frames {
-				if f.Type == FrameOutput && !utf8.ValidString(f.Data) {
+				if f.Kind == UpdateOutput && !utf8.ValidString(f.Data) {
 					t.Fatalf("replay frame splits a rune: %q", f.Data)
 				}
 			}
@@ -129,7 +129,7 @@ func TestDisconnectedOverflowMarkerOnReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := c.take()
-	if len(fs) < 3 || fs[0].Type != FrameHello || fs[1].Type != FrameDropped {
+	if len(fs) < 3 || fs[0].Kind != UpdateHello || fs[1].Kind != UpdateDropped {
 		t.Fatalf("frames = %v, want hello, dropped, output…", frameTypes(fs))
 	}
 	got, dropped := replayText(fs)

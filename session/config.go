@@ -24,7 +24,7 @@ type Config struct {
 	// IdleTimeout ends a session without user input or keep-alive for this
 	// long; default 20m.
 	IdleTimeout time.Duration
-	// IdleWarning is how long before the end the idle_warning frame is sent;
+	// IdleWarning is how long before the end the idle warning is sent;
 	// default 5m. The warning is off when it is negative or not shorter than
 	// IdleTimeout (as PSWA).
 	IdleWarning time.Duration

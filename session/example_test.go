@@ -2,7 +2,6 @@ package session_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -20,17 +19,20 @@ func (s echoShell) Send(input string) error {
 func (echoShell) Interrupt(context.Context) error { return nil }
 func (echoShell) Close() error                    { return nil }
 
-// printer is a client that prints each frame as the websocket would carry
-// it (hello frames carry a random ID and the time, so only their type here).
+// printer is a client that prints each update (the console bridge turns
+// them into websocket frames; hello carries a random ID, so only its kind
+// here).
 type printer struct{}
 
-func (printer) Deliver(f session.Frame) {
-	if f.Type == session.FrameHello {
-		fmt.Println(f.Type)
-		return
+func (printer) Deliver(u session.Update) {
+	switch u.Kind {
+	case session.UpdateHello:
+		fmt.Println("hello")
+	case session.UpdateOutput:
+		fmt.Printf("output %s %q replay=%t\n", u.Stream, u.Data, u.Replay)
+	case session.UpdatePrompt:
+		fmt.Printf("prompt %q success=%t\n", u.Prompt, u.Success)
 	}
-	data, _ := json.Marshal(f)
-	fmt.Println(string(data))
 }
 
 func Example() {
@@ -48,7 +50,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	// the websocket bridge: attach, forward input, detach when the socket closes
+	// the console bridge: attach, forward input, detach when the socket closes
 	_, detach, err := m.Attach(s.ID(), "alice", printer{})
 	if err != nil {
 		panic(err)
@@ -60,8 +62,8 @@ func Example() {
 	fmt.Println(s.Info().State)
 	// Output:
 	// hello
-	// {"type":"prompt","prompt":"PS\u003e ","success":true}
-	// {"type":"output","stream":"stdout","data":"HELLO\r\n","replay":false}
-	// {"type":"prompt","prompt":"PS\u003e ","success":true}
+	// prompt "PS> " success=true
+	// output stdout "HELLO\r\n" replay=false
+	// prompt "PS> " success=true
 	// closed
 }

@@ -138,21 +138,21 @@ func opener(sh **fakeShell) Opener {
 // fakeClient records frames; with autoAck it acknowledges messages.
 type fakeClient struct {
 	mu      sync.Mutex
-	frames  []Frame
+	frames  []Update
 	autoAck func(id string)
 }
 
-func (c *fakeClient) Deliver(f Frame) {
+func (c *fakeClient) Deliver(f Update) {
 	c.mu.Lock()
 	c.frames = append(c.frames, f)
 	ack := c.autoAck
 	c.mu.Unlock()
-	if f.Type == FrameMessage && ack != nil {
+	if f.Kind == UpdateMessage && ack != nil {
 		go ack(f.ID) // never call back into the session from Deliver
 	}
 }
 
-func (c *fakeClient) take() []Frame {
+func (c *fakeClient) take() []Update {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := c.frames
@@ -247,10 +247,10 @@ func names(infos []Info) []string {
 	return out
 }
 
-func frameTypes(fs []Frame) []FrameType {
-	var out []FrameType
+func frameTypes(fs []Update) []UpdateKind {
+	var out []UpdateKind
 	for _, f := range fs {
-		out = append(out, f.Type)
+		out = append(out, f.Kind)
 	}
 	return out
 }

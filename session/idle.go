@@ -44,7 +44,7 @@ func (s *Session) onIdleTimer() {
 	if cfg.warningOn() && !s.warned && !now.Before(deadline.Add(-cfg.IdleWarning)) {
 		s.warned = true
 		left := deadline.Sub(now)
-		s.deliverLocked(Frame{Type: FrameIdleWarning, Seconds: int((left + time.Second - 1) / time.Second)})
+		s.deliverLocked(Update{Kind: UpdateIdleWarning, Seconds: int((left + time.Second - 1) / time.Second)})
 	}
 	s.scheduleIdleLocked(now)
 	s.mu.Unlock()

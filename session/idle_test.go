@@ -16,26 +16,26 @@ func TestIdleWarningAndExpiry(t *testing.T) {
 		// steps: advance, then optionally keep alive
 		steps []idleStep
 		// wantFrames: the client's frames after the hello
-		wantFrames []Frame
+		wantFrames []Update
 		wantEndAt  time.Duration // 0: still open at the end
 	}{
 		{
 			name: "active, no activity", attached: true,
 			steps:      []idleStep{{at: 14*time.Minute + 59*time.Second}, {at: 15 * time.Minute}, {at: 20*time.Minute - time.Second}, {at: 20 * time.Minute}},
-			wantFrames: []Frame{{Type: FrameIdleWarning, Seconds: 300}, closedFrame(ReasonIdleTimeout)},
+			wantFrames: []Update{{Kind: UpdateIdleWarning, Seconds: 300}, closedUpdate(ReasonIdleTimeout)},
 			wantEndAt:  20 * time.Minute,
 		},
 		{
 			name: "keep-alive after the warning slides the timeout", attached: true,
 			steps: []idleStep{{at: 16 * time.Minute, keepAlive: true}, {at: 30 * time.Minute}, {at: 31 * time.Minute},
 				{at: 36*time.Minute - time.Second}, {at: 36 * time.Minute}},
-			wantFrames: []Frame{{Type: FrameIdleWarning, Seconds: 300}, {Type: FrameIdleWarning, Seconds: 300}, closedFrame(ReasonIdleTimeout)},
+			wantFrames: []Update{{Kind: UpdateIdleWarning, Seconds: 300}, {Kind: UpdateIdleWarning, Seconds: 300}, closedUpdate(ReasonIdleTimeout)},
 			wantEndAt:  36 * time.Minute,
 		},
 		{
 			name: "input slides the timeout", attached: true,
 			steps:      []idleStep{{at: 10 * time.Minute, input: true}, {at: 29 * time.Minute}},
-			wantFrames: []Frame{{Type: FrameIdleWarning, Seconds: 300}},
+			wantFrames: []Update{{Kind: UpdateIdleWarning, Seconds: 300}},
 		},
 		{
 			name: "disconnected sessions expire too", attached: false,
@@ -104,8 +104,8 @@ type idleStep struct {
 	input     bool
 }
 
-func closedFrame(r Reason) Frame {
-	return Frame{Type: FrameClosed, Reason: r, Message: r.message()}
+func closedUpdate(r Reason) Update {
+	return Update{Kind: UpdateClosed, Reason: r, Message: r.message()}
 }
 
 func TestIdleWarningOffWhenTimeoutShort(t *testing.T) {
@@ -121,7 +121,7 @@ func TestIdleWarningOffWhenTimeoutShort(t *testing.T) {
 	}
 	c.take()
 	clock.Advance(5 * time.Minute)
-	if diff := cmp.Diff([]Frame{closedFrame(ReasonIdleTimeout)}, c.take()); diff != "" {
+	if diff := cmp.Diff([]Update{closedUpdate(ReasonIdleTimeout)}, c.take()); diff != "" {
 		t.Errorf("frames (-want +got):\n%s", diff)
 	}
 }

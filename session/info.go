@@ -7,7 +7,7 @@ type State string
 
 // The states of a session.
 const (
-	// StateActive: at least one client (websocket) is attached.
+	// StateActive: at least one client is attached.
 	StateActive State = "active"
 	// StateDisconnected: no client; the shell keeps running and its output
 	// goes to the bounded buffer.

@@ -2,18 +2,12 @@ package session
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestShutdownClosesEverythingNoLeaks(t *testing.T) {
 	for _, kind := range []string{"memory", "redis"} {
@@ -76,44 +70,6 @@ func waitGoroutines(t *testing.T, n int) {
 			t.Fatalf("%d goroutines, want %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func TestFrameJSON(t *testing.T) {
-	frames := []Frame{
-		{Type: FrameHello, Prompt: "PS C:\\> ", Busy: true, Session: FrameSession{ID: "abc", Name: "alice.261122.230405", Target: "web1", User: "alice"}},
-		{Type: FrameOutput, Stream: "stderr", Data: "bad\r\n", Replay: true},
-		{Type: FramePrompt, Prompt: "PS> ", Success: false},
-		{Type: FrameDropped, Bytes: 1234},
-		{Type: FrameIdleWarning, Seconds: 300},
-		{Type: FrameMessage, ID: "m1", From: "admin", Text: "hi", Time: 0},
-		closedFrame(ReasonIdleTimeout),
-		{Type: FrameError, Message: "input too large"},
-	}
-	var b strings.Builder
-	for _, f := range frames {
-		data, err := json.Marshal(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Write(data)
-		b.WriteByte('\n')
-	}
-	if _, err := json.Marshal(Frame{Type: "bogus"}); err == nil {
-		t.Error("marshalling an unknown frame type succeeded")
-	}
-	golden := filepath.Join("testdata", "frames.golden.jsonl")
-	if *update {
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.String() != string(want) {
-		t.Errorf("frames JSON:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
 

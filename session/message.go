@@ -170,7 +170,7 @@ func (m *Manager) messageLocal(ctx context.Context, cmd Command) []Delivery {
 	return out
 }
 
-// message shows a message frame to the session's clients and, with
+// message shows a message update to the session's clients and, with
 // cmd.Wait, waits for Ack.
 func (s *Session) message(ctx context.Context, cmd Command) DeliveryStatus {
 	s.mu.Lock()
@@ -186,7 +186,7 @@ func (s *Session) message(ctx context.Context, cmd Command) DeliveryStatus {
 		}
 		s.acks[cmd.MessageID] = p
 	}
-	s.deliverLocked(Frame{Type: FrameMessage, ID: cmd.MessageID, From: cmd.From, Text: cmd.Text, Time: cmd.Seconds})
+	s.deliverLocked(Update{Kind: UpdateMessage, ID: cmd.MessageID, From: cmd.From, Text: cmd.Text, Time: cmd.Seconds})
 	s.mu.Unlock()
 	if p == nil {
 		return Delivered
@@ -207,7 +207,7 @@ func (s *Session) message(ctx context.Context, cmd Command) DeliveryStatus {
 	return TimedOut
 }
 
-// Ack records that the user dismissed message id (the ack frame).
+// Ack records that the user dismissed message id (the browser's ack).
 // Unknown or already acknowledged IDs are ignored.
 func (s *Session) Ack(id string) {
 	s.mu.Lock()

@@ -1,6 +1,6 @@
 package session
 
-// Reason says why a session ended (the closed frame's reason and the audit
+// Reason says why a session ended (the closed update's reason and the audit
 // log's 770 reason).
 type Reason string
 
@@ -16,7 +16,7 @@ const (
 	ReasonError         Reason = "error"
 )
 
-// message is the human text of the closed frame for the reason.
+// message is the human text of the closed update for the reason.
 func (r Reason) message() string {
 	switch r {
 	case ReasonExit:

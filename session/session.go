@@ -101,14 +101,14 @@ func (s *Session) emit(ev Event) {
 			s.buf.addOutput(ev.Stream, ev.Text)
 			return
 		}
-		s.deliverLocked(Frame{Type: FrameOutput, Stream: ev.Stream, Data: ev.Text})
+		s.deliverLocked(Update{Kind: UpdateOutput, Stream: ev.Stream, Data: ev.Text})
 	case EventPrompt:
 		s.prompt, s.busy = ev.Prompt, false
 		if len(s.clients) == 0 {
 			s.buf.addPrompt(ev.Prompt, ev.Success)
 			return
 		}
-		s.deliverLocked(Frame{Type: FramePrompt, Prompt: ev.Prompt, Success: ev.Success})
+		s.deliverLocked(Update{Kind: UpdatePrompt, Prompt: ev.Prompt, Success: ev.Success})
 	case EventExited:
 		s.exitErr = ev.Err
 		if s.shell == nil {
@@ -120,15 +120,15 @@ func (s *Session) emit(ev Event) {
 	}
 }
 
-func (s *Session) deliverLocked(f Frame) {
+func (s *Session) deliverLocked(u Update) {
 	for _, a := range s.clients {
-		a.c.Deliver(f)
+		a.c.Deliver(u)
 	}
 }
 
-// Attach adds a client: it first gets a hello frame, then the output
-// buffered while the session was disconnected (after a dropped frame when
-// the buffer overflowed), then live frames. Attaching counts as activity.
+// Attach adds a client: it first gets a hello update, then the output
+// buffered while the session was disconnected (after a dropped update when
+// the buffer overflowed), then live updates. Attaching counts as activity.
 // detach is idempotent; when the last client detaches the session is
 // disconnected and buffers its output.
 func (s *Session) Attach(c Client) (detach func(), err error) {
@@ -138,10 +138,10 @@ func (s *Session) Attach(c Client) (detach func(), err error) {
 		return nil, fmt.Errorf("attaching to session %q: %w", s.info.Name, ErrClosed)
 	}
 	a := &attachment{c: c}
-	c.Deliver(Frame{Type: FrameHello, Prompt: s.prompt, Busy: s.busy, Session: FrameSession{
+	c.Deliver(Update{Kind: UpdateHello, Prompt: s.prompt, Busy: s.busy, Hello: Hello{
 		ID: s.info.ID, Name: s.info.Name, Target: s.info.Target, User: s.info.User}})
-	for _, f := range s.buf.drain() {
-		c.Deliver(f)
+	for _, u := range s.buf.drain() {
+		c.Deliver(u)
 	}
 	s.clients = append(s.clients, a)
 	s.touchLocked()
@@ -213,7 +213,7 @@ func (s *Session) KeepAlive() {
 func (s *Session) Exit() { s.Close(ReasonExit) }
 
 // Close ends the session for reason (e.g. ReasonAccessRevoked when a
-// reconnect is no longer authorized): clients get a closed frame, the shell
+// reconnect is no longer authorized): clients get a closed update, the shell
 // is closed, the cap slot released and audit event 770 written. Closing a
 // closed session does nothing.
 func (s *Session) Close(reason Reason) { s.end(context.Background(), reason, false) }
@@ -233,7 +233,7 @@ func (s *Session) end(ctx context.Context, reason Reason, graceful bool) bool {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
-	s.deliverLocked(Frame{Type: FrameClosed, Reason: reason, Message: reason.message()})
+	s.deliverLocked(Update{Kind: UpdateClosed, Reason: reason, Message: reason.message()})
 	s.clients, s.buf = nil, outputBuffer{}
 	for id, p := range s.acks {
 		close(p.done) // not acked: the waiter reports no active socket

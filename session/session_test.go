@@ -49,10 +49,10 @@ func TestOpenAttachReplay(t *testing.T) {
 	sh.emit(Event{Kind: EventOutput, Stream: "stderr", Text: "oops\r\n"})
 	sh.emit(Event{Kind: EventPrompt, Prompt: "PS C:\\> ", Success: false})
 
-	want1 := []Frame{
-		{Type: FrameHello, Prompt: "PS C:\\> ", Session: FrameSession{ID: s.ID(), Name: "alice.261122.230405", Target: "web1", User: "alice"}},
-		{Type: FramePrompt, Prompt: "PS C:\\> ", Success: true}, // buffered before the first attach
-		{Type: FrameOutput, Stream: "stdout", Data: "live\r\n"},
+	want1 := []Update{
+		{Kind: UpdateHello, Prompt: "PS C:\\> ", Hello: Hello{ID: s.ID(), Name: "alice.261122.230405", Target: "web1", User: "alice"}},
+		{Kind: UpdatePrompt, Prompt: "PS C:\\> ", Success: true}, // buffered before the first attach
+		{Kind: UpdateOutput, Stream: "stdout", Data: "live\r\n"},
 	}
 	if diff := cmp.Diff(want1, c1.take()); diff != "" {
 		t.Errorf("first client frames (-want +got):\n%s", diff)
@@ -61,11 +61,11 @@ func TestOpenAttachReplay(t *testing.T) {
 	if _, _, err := m.Attach(s.ID(), "alice", c2); err != nil {
 		t.Fatal(err)
 	}
-	want2 := []Frame{
-		{Type: FrameHello, Prompt: "PS C:\\> ", Session: FrameSession{ID: s.ID(), Name: "alice.261122.230405", Target: "web1", User: "alice"}},
-		{Type: FrameOutput, Stream: "stdout", Data: "while away\r\n", Replay: true},
-		{Type: FrameOutput, Stream: "stderr", Data: "oops\r\n", Replay: true},
-		{Type: FramePrompt, Prompt: "PS C:\\> ", Success: false},
+	want2 := []Update{
+		{Kind: UpdateHello, Prompt: "PS C:\\> ", Hello: Hello{ID: s.ID(), Name: "alice.261122.230405", Target: "web1", User: "alice"}},
+		{Kind: UpdateOutput, Stream: "stdout", Data: "while away\r\n", Replay: true},
+		{Kind: UpdateOutput, Stream: "stderr", Data: "oops\r\n", Replay: true},
+		{Kind: UpdatePrompt, Prompt: "PS C:\\> ", Success: false},
 	}
 	if diff := cmp.Diff(want2, c2.take()); diff != "" {
 		t.Errorf("reconnect frames (-want +got):\n%s", diff)

@@ -13,17 +13,17 @@ import (
 	"github.com/psgate/psgate/session"
 )
 
-func out(stream, data string) session.Frame {
-	return session.Frame{Type: session.FrameOutput, Stream: stream, Data: data}
+func out(stream, data string) session.Update {
+	return session.Update{Kind: session.UpdateOutput, Stream: stream, Data: data}
 }
 
-func replay(stream, data string) session.Frame {
-	return session.Frame{Type: session.FrameOutput, Stream: stream, Data: data, Replay: true}
+func replay(stream, data string) session.Update {
+	return session.Update{Kind: session.UpdateOutput, Stream: stream, Data: data, Replay: true}
 }
 
 // coalesce splits fs into messages as the writer does and decodes each
 // through encoding/json, as a browser's JSON.parse would.
-func coalesce(t *testing.T, fs []session.Frame, limit int) []map[string]any {
+func coalesce(t *testing.T, fs []session.Update, limit int) []map[string]any {
 	t.Helper()
 	var msgs []map[string]any
 	for len(fs) > 0 {
@@ -32,14 +32,14 @@ func coalesce(t *testing.T, fs []session.Frame, limit int) []map[string]any {
 			t.Fatalf("coalesceRun = %d of %d frames", n, len(fs))
 		}
 		var b []byte
-		if fs[0].Type == session.FrameOutput {
+		if fs[0].Kind == session.UpdateOutput {
 			b = appendOutput(nil, fs[:n])
 		} else {
 			if n != 1 {
-				t.Fatalf("a %s frame merged with %d others", fs[0].Type, n-1)
+				t.Fatalf("a %s frame merged with %d others", frameType(fs[0].Kind), n-1)
 			}
 			var err error
-			if b, err = fs[0].MarshalJSON(); err != nil {
+			if b, err = encodeFrame(fs[0]); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -54,10 +54,10 @@ func coalesce(t *testing.T, fs []session.Frame, limit int) []map[string]any {
 }
 
 func TestCoalesceKeepsOrderStreamsReplayAndPrompts(t *testing.T) {
-	prompt := session.Frame{Type: session.FramePrompt, Prompt: "PS C:\\> ", Success: true}
-	fs := []session.Frame{
-		{Type: session.FrameHello, Prompt: "PS C:\\> "},
-		{Type: session.FrameDropped, Bytes: 7},
+	prompt := session.Update{Kind: session.UpdatePrompt, Prompt: "PS C:\\> ", Success: true}
+	fs := []session.Update{
+		{Kind: session.UpdateHello, Prompt: "PS C:\\> "},
+		{Kind: session.UpdateDropped, Bytes: 7},
 		replay("stdout", "r1 "), replay("stdout", "r2\r\n"),
 		out("stdout", "live "), // the replay flag differs: a new message
 		prompt,
@@ -65,7 +65,7 @@ func TestCoalesceKeepsOrderStreamsReplayAndPrompts(t *testing.T) {
 		out("stdout", "c"),
 		prompt, prompt, // never merged, not even with each other
 		out("warning", "w"),
-		{Type: session.FrameClosed, Reason: "exit"},
+		{Kind: session.UpdateClosed, Reason: "exit"},
 	}
 	want := []map[string]any{
 		{"type": "hello", "version": 1.0, "session": map[string]any{"id": "", "name": "", "target": "", "user": ""}, "prompt": "PS C:\\> ", "busy": false},
@@ -88,7 +88,7 @@ func TestCoalesceKeepsOrderStreamsReplayAndPrompts(t *testing.T) {
 
 func TestCoalesceLimit(t *testing.T) {
 	x := strings.Repeat("x", 40)
-	fs := []session.Frame{out("stdout", x), out("stdout", x), out("stdout", x), out("stdout", strings.Repeat("y", 250)), out("stdout", x)}
+	fs := []session.Update{out("stdout", x), out("stdout", x), out("stdout", x), out("stdout", strings.Repeat("y", 250)), out("stdout", x)}
 	var sizes []int
 	var all strings.Builder
 	for _, m := range coalesce(t, fs, 100) {
@@ -104,27 +104,31 @@ func TestCoalesceLimit(t *testing.T) {
 	}
 }
 
-// appendOutput must write exactly what Frame.MarshalJSON writes for the
-// joined data: escapes, HTML characters, U+2028, invalid UTF-8 and runes
-// split between frames included.
+// appendOutput must write exactly what encoding/json writes for an output
+// frame of the joined data: escapes, HTML characters, U+2028, invalid UTF-8
+// and runes split between updates included.
 func TestAppendOutputMatchesMarshalJSON(t *testing.T) {
+	type outputFrame struct {
+		Type   string `json:"type"`
+		Stream string `json:"stream"`
+		Data   string `json:"data"`
+		Replay bool   `json:"replay"`
+	}
 	pieces := []string{"", "plain", "\r\n", "\"quoted\" \\ back", "<b>&amp;</b>", "\x00\x01\x08\x0c\x1f\x7f",
 		"tab\there", "é", "日本語", "\u2028\u2029", "\xff", "\xe6\x97", "\xa5", "😀", "\xf0\x9f", "\x98\x80"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 5000 {
-		run := make([]session.Frame, 1+rng.IntN(5))
+		run := make([]session.Update, 1+rng.IntN(5))
 		var joined strings.Builder
 		for j := range run {
 			var b strings.Builder
 			for range rng.IntN(4) {
 				b.WriteString(pieces[rng.IntN(len(pieces))])
 			}
-			run[j] = session.Frame{Type: session.FrameOutput, Stream: "stdout", Data: b.String(), Replay: i%2 == 0}
+			run[j] = session.Update{Kind: session.UpdateOutput, Stream: "stdout", Data: b.String(), Replay: i%2 == 0}
 			joined.WriteString(run[j].Data)
 		}
-		whole := run[0]
-		whole.Data = joined.String()
-		want, err := whole.MarshalJSON()
+		want, err := json.Marshal(outputFrame{"output", "stdout", joined.String(), i%2 == 0})
 		if err != nil {
 			t.Fatal(err)
 		}

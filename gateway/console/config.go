@@ -11,14 +11,6 @@ import (
 	"github.com/psgate/psgate/session"
 )
 
-// Subprotocol is the only websocket subprotocol the console speaks.
-const Subprotocol = "psgate.v1"
-
-// CloseSignedOut is the close code of a socket whose sign-in ended (signed
-// out, here or on another gateway, or its lifetime ran out): the session is
-// detached, not ended, and can be reconnected after signing in again.
-const CloseSignedOut = 4401
-
 // Defaults of Config.
 const (
 	DefaultMaxFrameBytes = 64 << 10

@@ -2,15 +2,11 @@ package console
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -26,7 +22,7 @@ type conn struct {
 	cfg Config
 
 	mu       sync.Mutex
-	queue    []session.Frame
+	queue    []session.Update
 	queued   int  // bytes accounted in queue
 	overflow bool // the queue was full: close with 1013
 	closed   bool // a closed frame was queued: nothing more is accepted
@@ -52,8 +48,8 @@ func newConn(cfg Config) *conn {
 
 // Deliver implements session.Client: it never blocks and never calls into the
 // session.
-func (c *conn) Deliver(f session.Frame) {
-	size := len(f.Data) + len(f.Text) + len(f.Prompt) + len(f.Message) + frameOverhead
+func (c *conn) Deliver(u session.Update) {
+	size := len(u.Data) + len(u.Text) + len(u.Prompt) + len(u.Message) + frameOverhead
 	c.mu.Lock()
 	switch {
 	case c.closed || c.overflow:
@@ -62,9 +58,9 @@ func (c *conn) Deliver(f session.Frame) {
 		c.queue = nil
 		c.queued = 0
 	default:
-		c.queue = append(c.queue, f)
+		c.queue = append(c.queue, u)
 		c.queued += size
-		if f.Type == session.FrameClosed {
+		if u.Kind == session.UpdateClosed {
 			c.closed = true
 		}
 	}
@@ -76,7 +72,7 @@ func (c *conn) Deliver(f session.Frame) {
 }
 
 // take empties the queue.
-func (c *conn) take() (frames []session.Frame, overflow bool) {
+func (c *conn) take() (frames []session.Update, overflow bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	frames, c.queue, c.queued = c.queue, nil, 0
@@ -116,7 +112,7 @@ func (c *conn) run(ws *websocket.Conn, s *session.Session, detach func()) {
 	}()
 	cancel()
 	detach()
-	c.shutdown(websocket.CloseNormalClosure, "")
+	c.shutdown(closeNormal, "")
 	<-done
 }
 
@@ -145,7 +141,7 @@ func (c *conn) write(ws *websocket.Conn) {
 		case <-tick:
 			_ = ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteWait))
 			if err := ws.WriteMessage(websocket.PingMessage, nil); err != nil {
-				c.shutdown(websocket.CloseGoingAway, "")
+				c.shutdown(closeGoingAway, "")
 				return
 			}
 		case <-c.wake:
@@ -157,35 +153,35 @@ func (c *conn) write(ws *websocket.Conn) {
 				n := coalesceRun(frames, coalesceBytes)
 				f := frames[0]
 				if err := c.send(ws, frames[:n]); err != nil {
-					c.shutdown(websocket.CloseGoingAway, "")
+					c.shutdown(closeGoingAway, "")
 					return
 				}
 				frames = frames[n:]
-				if f.Type == session.FrameClosed {
-					c.sendClose(ws, websocket.CloseNormalClosure, string(f.Reason))
-					c.shutdown(websocket.CloseNormalClosure, "")
+				if f.Kind == session.UpdateClosed {
+					c.sendClose(ws, closeNormal, string(f.Reason))
+					c.shutdown(closeNormal, "")
 					return
 				}
 			}
 			if overflow {
 				c.cfg.Logger.Warn("console client too slow: queue full, closing")
-				c.sendClose(ws, websocket.CloseTryAgainLater, "client too slow")
-				c.shutdown(websocket.CloseTryAgainLater, "")
+				c.sendClose(ws, closeTooSlow, "client too slow")
+				c.shutdown(closeTooSlow, "")
 				return
 			}
 		}
 	}
 }
 
-// send writes one message: frames is a single frame or a run of output
-// frames from coalesceRun. An output run is encoded by appendOutput into a
+// send writes one message: frames is a single update or a run of output
+// updates from coalesceRun. An output run is encoded by appendOutput into a
 // buffer from the handler's pool (no allocation per message); any other
-// frame by Frame.MarshalJSON (json.Encoder would re-scan its result). A frame
+// update by encodeFrame (json.Encoder would re-scan its result). An update
 // that cannot be encoded is logged and skipped.
-func (c *conn) send(ws *websocket.Conn, frames []session.Frame) error {
+func (c *conn) send(ws *websocket.Conn, frames []session.Update) error {
 	var msg []byte
 	var bp *[]byte
-	if frames[0].Type == session.FrameOutput {
+	if frames[0].Kind == session.UpdateOutput {
 		if c.bufs != nil {
 			bp, _ = c.bufs.Get().(*[]byte)
 		}
@@ -204,8 +200,8 @@ func (c *conn) send(ws *websocket.Conn, frames []session.Frame) error {
 		msg = appendOutput((*bp)[:0], frames)
 	} else {
 		var err error
-		if msg, err = frames[0].MarshalJSON(); err != nil {
-			c.cfg.Logger.Error("console frame encode failed", "type", frames[0].Type, "err", err)
+		if msg, err = encodeFrame(frames[0]); err != nil {
+			c.cfg.Logger.Error("console frame encode failed", "kind", frames[0].Kind, "err", err)
 			return nil
 		}
 	}
@@ -216,7 +212,7 @@ func (c *conn) send(ws *websocket.Conn, frames []session.Frame) error {
 		c.bufs.Put(bp)
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s frame: %w", frames[0].Type, err)
+		return fmt.Errorf("writing %s frame: %w", frameType(frames[0].Kind), err)
 	}
 	c.cfg.OnBytes(0, len(msg))
 	return nil
@@ -237,18 +233,18 @@ const (
 // counts whatever its size). Any other frame — a prompt, hello, closed … —
 // is a message of its own, so the order of frames, the stream and replay of
 // every byte, and each prompt after the output before it are kept.
-func coalesceRun(fs []session.Frame, limit int) int {
+func coalesceRun(fs []session.Update, limit int) int {
 	if len(fs) == 0 {
 		return 0
 	}
 	first := fs[0]
-	if first.Type != session.FrameOutput {
+	if first.Kind != session.UpdateOutput {
 		return 1
 	}
 	n, size := 1, len(first.Data)
 	for ; n < len(fs); n++ {
 		f := fs[n]
-		if f.Type != session.FrameOutput || f.Stream != first.Stream || f.Replay != first.Replay || size+len(f.Data) > limit {
+		if f.Kind != session.UpdateOutput || f.Stream != first.Stream || f.Replay != first.Replay || size+len(f.Data) > limit {
 			break
 		}
 		size += len(f.Data)
@@ -256,114 +252,10 @@ func coalesceRun(fs []session.Frame, limit int) int {
 	return n
 }
 
-// appendOutput appends the output frame of run (output frames of one stream
-// and replay flag) to dst: the bytes Frame.MarshalJSON writes for one frame
-// whose data is the run's data concatenated.
-func appendOutput(dst []byte, run []session.Frame) []byte {
-	first := run[0]
-	dst = append(dst, `{"type":"output","stream":"`...)
-	dst = appendJSONText(dst, first.Stream)
-	dst = append(dst, `","data":"`...)
-	split := false
-	for _, f := range run[1:] {
-		if f.Data != "" && !utf8.RuneStart(f.Data[0]) {
-			split = true
-			break
-		}
-	}
-	if split {
-		// A rune split between two frames (the backend sends whole runes):
-		// escape the joined text, whose encoding differs where the pieces
-		// would each be invalid UTF-8.
-		var b strings.Builder
-		for _, f := range run {
-			b.WriteString(f.Data)
-		}
-		dst = appendJSONText(dst, b.String())
-	} else {
-		for _, f := range run {
-			dst = appendJSONText(dst, f.Data)
-		}
-	}
-	dst = append(dst, `","replay":`...)
-	dst = strconv.AppendBool(dst, first.Replay)
-	return append(dst, '}')
-}
-
-// appendJSONText appends s as the inside of a JSON string, escaped as
-// encoding/json's Marshal does: ", \ and control characters escaped (\n, \r,
-// \t, \b, \f short), <, > and & as \u003c, \u003e, \u0026, U+2028 and
-// U+2029 escaped, each byte of invalid UTF-8 replaced by \ufffd.
-func appendJSONText(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '"', '\\':
-				dst = append(dst, '\\', b)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(dst, s[start:]...)
-}
-
 func (c *conn) sendClose(ws *websocket.Conn, code int, text string) {
 	msg := websocket.FormatCloseMessage(code, text)
 	_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.cfg.WriteWait))
 }
-
-// clientFrame is one browser → gateway frame.
-type clientFrame struct {
-	Type string  `json:"type"`
-	Data *string `json:"data"`
-	Cols int     `json:"cols"`
-	Rows int     `json:"rows"`
-	ID   string  `json:"id"`
-}
-
-// errFrame carries the close code for a bad browser frame.
-type errFrame struct {
-	code int
-	text string
-}
-
-func (e *errFrame) Error() string { return e.text }
 
 // read is the reader loop; it returns when the socket ends or a frame is bad
 // (after asking the writer to close with the matching code).
@@ -378,16 +270,16 @@ func (c *conn) read(ctx context.Context, ws *websocket.Conn, s *session.Session)
 		if err != nil {
 			switch {
 			case errors.Is(err, websocket.ErrReadLimit):
-				c.shutdown(websocket.CloseMessageTooBig, "frame too large")
+				c.shutdown(closeTooBig, "frame too large")
 			default:
-				c.shutdown(websocket.CloseNormalClosure, "")
+				c.shutdown(closeNormal, "")
 			}
 			return
 		}
 		_ = ws.SetReadDeadline(time.Now().Add(c.cfg.PongWait))
 		c.cfg.OnBytes(len(msg), 0)
 		if kind != websocket.TextMessage {
-			c.shutdown(websocket.CloseUnsupportedData, "text frames only")
+			c.shutdown(closeUnsupported, "text frames only")
 			return
 		}
 		if err := c.handle(ctx, s, msg); err != nil {
@@ -403,14 +295,14 @@ func (c *conn) read(ctx context.Context, ws *websocket.Conn, s *session.Session)
 
 // handle executes one browser frame.
 func (c *conn) handle(ctx context.Context, s *session.Session, msg []byte) error {
-	var f clientFrame
-	if err := json.Unmarshal(msg, &f); err != nil {
-		return &errFrame{websocket.CloseInvalidFramePayloadData, "malformed JSON"}
+	f, err := parseClientFrame(msg)
+	if err != nil {
+		return err
 	}
 	switch f.Type {
 	case "input":
 		if f.Data == nil {
-			return &errFrame{websocket.CloseInvalidFramePayloadData, "input without data"}
+			return &errFrame{closeInvalid, "input without data"}
 		}
 		if err := s.Input(*f.Data); err != nil {
 			return fmt.Errorf("input to session %s: %w", s.ID(), err)
@@ -430,7 +322,7 @@ func (c *conn) handle(ctx context.Context, s *session.Session, msg []byte) error
 	case "resize":
 		// Informational: WinRS has no terminal size.
 	default:
-		return &errFrame{websocket.CloseUnsupportedData, "unknown frame type"}
+		return &errFrame{closeUnsupported, "unknown frame type"}
 	}
 	return nil
 }

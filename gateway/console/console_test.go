@@ -434,7 +434,7 @@ func TestSlowClientClosed(t *testing.T) {
 	readFrame(t, ws)
 	c := newConn(Config{QueueBytes: 4096})
 	for range 100 {
-		c.Deliver(session.Frame{Type: session.FrameOutput, Stream: "stdout", Data: strings.Repeat("x", 100)})
+		c.Deliver(session.Update{Kind: session.UpdateOutput, Stream: "stdout", Data: strings.Repeat("x", 100)})
 	}
 	frames, overflow := c.take()
 	if !overflow || len(frames) != 0 {
