@@ -62,50 +62,112 @@ func TestPackageDocs(t *testing.T) {
 	}
 }
 
-// TestImportDirections enforces the package map of DESIGN.md §2.
-func TestImportDirections(t *testing.T) {
-	// owners: the only package that may import each module directly
-	// (session's subpackages may use Redis too).
-	owners := map[string]string{
-		"github.com/go-ldap/ldap/v3":   "identity/ldap",
-		"github.com/masterzen/winrm":   "backend/winrs",
-		"github.com/redis/go-redis/v9": "session",
+// layers is the package map of docs/ARCHITECTURE.md: for each package
+// (or folder of packages, ending in "/"), the psgate packages it may
+// import. A package missing here fails the test, so a new package states
+// its place. cmd/psgate, the composition root, may import everything.
+var layers = map[string][]string{
+	"audit":             {},
+	"authz":             {},
+	"web":               {},
+	"identity":          {},
+	"identity/ldap":     {"identity"},
+	"identity/local":    {"identity"},
+	"access":            {"authz", "identity"},
+	"session":           {"audit"},
+	"backend":           {"session"},
+	"backend/wsman":     {},
+	"backend/winrs":     {"backend", "backend/wsman", "session"},
+	"psrp/":             {"psrp"},
+	"psrp":              {},
+	"gateway/console":   {"session"},
+	"gateway":           {"audit", "authz", "backend", "gateway/console", "identity", "session", "web"},
+	"gateway/e2e":       {},
+	"winrmsim":          {"winrmsim/pwsh", "psrp", "psrp/"},
+	"winrmsim/":         {"winrmsim", "psrp", "psrp/"},
+	"internal/testenv":  {},
+	"internal/testenv/": {"internal/testenv"},
+}
+
+// owners: the only packages that may import each module directly.
+var owners = map[string][]string{
+	"github.com/go-ldap/ldap/v3":                {"identity/ldap"},
+	"github.com/masterzen/winrm":                {"backend/winrs"},
+	"github.com/redis/go-redis/v9":              {"session"},
+	"github.com/gorilla/websocket":              {"gateway/console"},
+	"github.com/go-chi/chi/v5":                  {"gateway"},
+	"github.com/Azure/go-ntlmssp":               {"backend/wsman", "backend/winrs"},
+	"github.com/chromedp/chromedp":              {},
+	"golang.org/x/crypto/argon2":                {"identity/local"},
+	"golang.org/x/crypto/bcrypt":                {"identity/local"},
+	"github.com/alexedwards/scs/v2":             {"gateway", "session", "cmd/psgate"},
+	"github.com/spf13/cobra":                    {"cmd/psgate"},
+	"github.com/psgate/psgate/cmd":              {},
+	"github.com/psgate/psgate/winrmsim":         {"cmd/psgate", "winrmsim/"},
+	"github.com/psgate/psgate/internal/testenv": {},
+}
+
+// layerOf is the layers entry of package r: its own, else its folder's.
+func layerOf(r string) ([]string, bool) {
+	if l, ok := layers[r]; ok {
+		return l, true
 	}
+	for k, l := range layers {
+		if strings.HasSuffix(k, "/") && strings.HasPrefix(r, k) {
+			return l, true
+		}
+	}
+	return nil, false
+}
+
+// allowed reports whether internal package imp (relative) is in list.
+func allowed(imp string, list []string) bool {
+	for _, a := range list {
+		if imp == a || (strings.HasSuffix(a, "/") && strings.HasPrefix(imp, a)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestImportDirections enforces the package map: who may import whom
+// (layers) and which package owns each heavy dependency (owners); the
+// simulator and the test environment are imported by cmd and tests only;
+// session has no websocket or browser-frame code; psrp speaks no HTTP.
+func TestImportDirections(t *testing.T) {
 	for _, p := range listPackages(t) {
 		r := rel(p.ImportPath)
+		if r == "" {
+			continue // this test-only package
+		}
 		for _, imp := range p.Imports {
-			for mod, owner := range owners {
-				owned := r == owner || (owner == "session" && strings.HasPrefix(r, "session/"))
-				if (imp == mod || strings.HasPrefix(imp, mod+"/")) && !owned {
-					t.Errorf("%s imports %s; only %s may", r, imp, owner)
+			for mod, pkgs := range owners {
+				if (imp == mod || strings.HasPrefix(imp, mod+"/")) && !allowed(r, pkgs) && !strings.HasPrefix(r, rel(mod)) {
+					t.Errorf("%s imports %s; only %v may", r, imp, pkgs)
 				}
-			}
-			if strings.HasPrefix(imp, module+"/cmd") {
-				t.Errorf("%s imports %s; nothing imports cmd/", r, imp)
 			}
 		}
-		switch {
-		case r == "authz" || strings.HasPrefix(r, "authz/"), r == "web":
-			// stdlib only, transitively, and no HTTP in authz.
-			for _, d := range p.Deps {
-				if !isStd(d) && !strings.HasPrefix(d, module+"/"+r) {
-					t.Errorf("%s depends on %s; it may use the standard library only", r, d)
-				}
-				if r != "web" && (d == "net/http" || d == "net") {
-					t.Errorf("%s depends on %s; authz does no network I/O", r, d)
-				}
+		if r == "cmd/psgate" {
+			continue
+		}
+		layer, ok := layerOf(r)
+		if !ok {
+			t.Errorf("package %s has no place in the layers of arch_test.go (docs/ARCHITECTURE.md)", r)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if ri := rel(imp); strings.HasPrefix(imp, module+"/") && !allowed(ri, layer) && !strings.HasPrefix(ri, r+"/") {
+				t.Errorf("%s imports %s; it may import only %v of psgate's packages", r, ri, layer)
 			}
-		case r == "session" || strings.HasPrefix(r, "session/"):
-			for _, d := range p.Deps {
-				if strings.HasPrefix(d, module+"/") && !strings.HasPrefix(d, module+"/session") {
-					t.Errorf("%s depends on %s; session may import only stdlib and Redis", r, d)
-				}
-			}
-		case r == "identity/ldap", r == "backend/winrs", r == "gateway/localusers":
-			for _, d := range p.Deps {
-				if strings.HasPrefix(d, module+"/") && !strings.HasPrefix(d, module+"/"+r) {
-					t.Errorf("%s depends on %s; an adapter imports none of psgate's packages", r, d)
-				}
+		}
+		for _, d := range p.Deps {
+			switch {
+			case (r == "authz" || r == "audit" || r == "identity" || r == "web") && !isStd(d) && !strings.HasPrefix(d, module+"/"):
+				t.Errorf("%s depends on %s; it may use the standard library only", r, d)
+			case (r == "authz" || r == "access" || strings.HasPrefix(r, "psrp")) && d == "net/http":
+				t.Errorf("%s depends on net/http; it does no HTTP", r)
+			case strings.HasPrefix(r, "session") && (strings.HasPrefix(d, "github.com/gorilla/websocket") || strings.HasPrefix(d, module+"/gateway")):
+				t.Errorf("%s depends on %s; session knows no websocket or browser protocol", r, d)
 			}
 		}
 	}
