@@ -54,8 +54,8 @@ func newMsgCmd(e *env) *cobra.Command {
 			}
 			n := 0
 			for _, t := range to {
-				ds, err := c.message(cmd.Context(), gateway.AdminMessage{To: t, From: from, Text: text, Seconds: seconds, Wait: wait})
-				if errors.Is(err, errAdminNotFound) {
+				ds, err := c.Message(cmd.Context(), gateway.AdminMessage{To: t, From: from, Text: text, Seconds: seconds, Wait: wait})
+				if errors.Is(err, gateway.ErrAdminNotFound) {
 					fmt.Fprintf(e.stderr, "No session for %s.\n", t)
 					continue
 				}

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/psgate/psgate/gateway"
 	"github.com/spf13/cobra"
 )
 
@@ -34,7 +35,7 @@ func newSessionCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			infos, err := c.list(cmd.Context(), user, server)
+			infos, err := c.List(cmd.Context(), user, server)
 			if err != nil {
 				return err
 			}
@@ -67,8 +68,8 @@ func newSessionCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if err := c.action(cmd.Context(), name, args[0]); err != nil {
-					if errors.Is(err, errAdminNotFound) {
+				if err := c.Action(cmd.Context(), name, args[0]); err != nil {
+					if errors.Is(err, gateway.ErrAdminNotFound) {
 						fmt.Fprintf(e.stderr, "No session %s.\n", args[0])
 						return errNo
 					}

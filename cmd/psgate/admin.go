@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -84,16 +79,9 @@ func loopbackListen(addr string) error {
 	return fmt.Errorf("admin.listen %q: the admin API is plain HTTP and listens on loopback only (127.0.0.1 or [::1])", addr)
 }
 
-// adminClient talks to a gateway's admin API.
-type adminClient struct {
-	base  string // http://127.0.0.1:9443
-	token string
-	http  *http.Client
-}
-
 // newAdminClient finds the admin API: --admin-url/--token-file flags, else
 // PSGATE_ADMIN_URL/PSGATE_ADMIN_TOKEN_FILE, else the config file's admin section.
-func newAdminClient(e *env, flagURL, flagToken string) (*adminClient, error) {
+func newAdminClient(e *env, flagURL, flagToken string) (*gateway.AdminClient, error) {
 	u, tf := flagURL, flagToken
 	if u == "" {
 		u = os.Getenv("PSGATE_ADMIN_URL")
@@ -120,68 +108,5 @@ func newAdminClient(e *env, flagURL, flagToken string) (*adminClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &adminClient{base: strings.TrimSuffix(u, "/"), token: tok, http: &http.Client{Timeout: 5 * time.Minute}}, nil
-}
-
-var errAdminNotFound = errors.New("not found")
-
-func (c *adminClient) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return fmt.Errorf("admin %s %s: %w", method, path, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("admin %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		var ae gateway.AdminError
-		_ = json.NewDecoder(resp.Body).Decode(&ae)
-		if resp.StatusCode == http.StatusNotFound {
-			return fmt.Errorf("admin %s %s: %w", method, path, errAdminNotFound)
-		}
-		return fmt.Errorf("admin %s %s: HTTP %d: %s", method, path, resp.StatusCode, ae.Error)
-	}
-	if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			return fmt.Errorf("admin %s %s: decode: %w", method, path, err)
-		}
-	}
-	return nil
-}
-
-func (c *adminClient) list(ctx context.Context, user, node string) ([]session.Info, error) {
-	q := url.Values{}
-	if user != "" {
-		q.Set("user", user)
-	}
-	if node != "" {
-		q.Set("node", node)
-	}
-	var out []session.Info
-	err := c.do(ctx, http.MethodGet, "/admin/sessions?"+q.Encode(), nil, &out)
-	return out, err
-}
-
-func (c *adminClient) action(ctx context.Context, action, id string) error {
-	return c.do(ctx, http.MethodPost, "/admin/sessions/"+url.PathEscape(id)+"/"+action, nil, nil)
-}
-
-func (c *adminClient) message(ctx context.Context, m gateway.AdminMessage) ([]session.Delivery, error) {
-	var out []session.Delivery
-	err := c.do(ctx, http.MethodPost, "/admin/messages", m, &out)
-	return out, err
+	return gateway.NewAdminClient(u, tok), nil
 }
