@@ -5,7 +5,7 @@ package main
 //	go test -run '^$' -bench 'SignIn|KeystrokeRoundTrip|ConsoleThroughput' -benchtime=3s -count=3 ./cmd/psgate/
 //	go test -run '^$' -bench ConsoleSessionMemory -benchtime=1x -count=3 ./cmd/psgate/
 //
-// BenchmarkSignIn drives POST /login of the production handler (buildApp,
+// BenchmarkSignIn drives POST /login of the production handler (assemble,
 // as psgate serve and psgate demo build it) over TLS with a real CSRF token;
 // BenchmarkConsoleSessionMemory opens console sessions through the same
 // handler to the WinRM simulator, which runs in a child process (psgate

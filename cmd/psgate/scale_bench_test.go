@@ -6,7 +6,7 @@ package main
 //	PSGATE_SCALE=6000 go test -run '^$' -bench '^BenchmarkScale$' -benchtime=1x -timeout 60m ./cmd/psgate/
 //
 // (make bench-scale). It reuses BenchmarkConsoleSessionMemory's setup: the
-// production gateway (buildApp over TLS) in the benchmark process, the WinRM
+// production gateway (assemble over TLS) in the benchmark process, the WinRM
 // simulator and the websocket clients in child processes.
 
 import (
