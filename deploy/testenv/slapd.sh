@@ -162,6 +162,10 @@ EOF
   user erin "Erin Lockout" 10005
   user frank "Frank MustChange" 10006 "pwdReset: TRUE"
   user gina "Gina Expired" 10007 "pwdPolicySubentry: cn=expire-fast,ou=policies,$SUFFIX"
+  user zoe "Zoe Victim" 10008
+  # mallory's entry also carries zoe's uid, first: the identity must come
+  # from the DN's RDN (uid=mallory), never from the first uid value
+  printf 'dn: uid=mallory,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: zoe\nuid: mallory\ncn: Mallory Multi\nsn: Multi\nuidNumber: 10009\ngidNumber: 10009\nhomeDirectory: /home/mallory\nuserPassword: %s\n\n' "$P" "$UPHASH"
   # groups after their members, so that the memberof overlay writes memberOf
   group helpdesk "uid=bob,$P"
   group gateway-users "uid=alice,$P" "cn=helpdesk,$G"

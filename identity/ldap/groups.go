@@ -106,7 +106,7 @@ func (d *Directory) nestedGroups(c *conn, dn string) ([]Group, error) {
 					continue
 				}
 				seen[key] = true
-				out = append(out, Group{Name: e.GetAttributeValue("cn"), DN: e.DN})
+				out = append(out, Group{Name: rdnName(e.DN, "cn"), DN: e.DN})
 				next = append(next, e.DN)
 			}
 		}

@@ -95,6 +95,10 @@ func TestAuthenticateSlapd(t *testing.T) {
 		{"disabled", "dave", pw, ErrAccountDisabled, "", nil, nil},
 		{"must change", "frank", pw, ErrMustChangePassword, "", nil, nil},
 		{"password expired", "gina", pw, ErrPasswordExpired, "", nil, nil},
+		// mallory's entry carries zoe's uid first: the name comes from
+		// the DN's RDN, never from the first value of a multi-valued uid
+		{"multi-valued uid", "mallory", pw, nil, "mallory", nil, nil},
+		{"RDN name via DN", "uid=mallory,ou=people," + base, pw, nil, "mallory", nil, nil},
 	})
 }
 

@@ -90,10 +90,11 @@ func (d *Directory) toObject(e *goldap.Entry) Object {
 	}
 	o.DNSHostName = e.GetAttributeValue("dNSHostName")
 	if !d.cfg.AD {
-		o.Name = e.GetAttributeValue(d.cfg.UserAttribute)
-		if o.Kind != KindUser || o.Name == "" {
-			o.Name = e.GetAttributeValue("cn")
+		naming := "cn"
+		if o.Kind == KindUser {
+			naming = d.cfg.UserAttribute
 		}
+		o.Name = rdnName(e.DN, naming)
 		return o
 	}
 	sam := e.GetAttributeValue("sAMAccountName")
@@ -182,4 +183,23 @@ func (d *Directory) LookupSID(ctx context.Context, sid string) (Object, error) {
 		return Object{}, fmt.Errorf("sid %q: %w", sid, errBadSID)
 	}
 	return d.lookup(ctx, "", sid)
+}
+
+// rdnName is the name of a generic-LDAP entry: the value of its DN's first
+// RDN for the naming attribute (uid for users, cn otherwise), or the RDN's
+// first value when it is named by another attribute. Never a value of a
+// multi-valued attribute: an entry uid=mallory that also carries "uid: zoe"
+// must not sign in, hold sessions or count caps as zoe.
+func rdnName(dn, naming string) string {
+	parsed, err := goldap.ParseDN(dn)
+	if err != nil || len(parsed.RDNs) == 0 || len(parsed.RDNs[0].Attributes) == 0 {
+		return ""
+	}
+	first := parsed.RDNs[0]
+	for _, a := range first.Attributes {
+		if strings.EqualFold(a.Type, naming) {
+			return a.Value
+		}
+	}
+	return first.Attributes[0].Value
 }
