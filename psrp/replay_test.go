@@ -147,7 +147,7 @@ func replayFile(t *testing.T, f *replay.File) fixtureResult {
 			}
 			g.payloads = append(g.payloads, p.Data)
 			for _, m := range msgs {
-				g.msgs = append(g.msgs, mustMarshal(t, m))
+				g.msgs = append(g.msgs, encode(m))
 			}
 			g.open = reasm["c "+reqShell].Pending() > 0
 		}
@@ -207,7 +207,7 @@ func feed(t *testing.T, reasm map[string]*psrp.Reassembler, key string, data []b
 			t.Errorf("%s: %v", key, err)
 			continue
 		}
-		if got := mustMarshal(t, m); !bytes.Equal(got, raw) {
+		if got := encode(m); !bytes.Equal(got, raw) {
 			t.Errorf("%s: %s re-encodes differently", key, m.Type)
 		}
 		out = append(out, m)
@@ -262,11 +262,10 @@ func (st *sideStats) order(t *testing.T, what string, g psrp.GUID, id string) {
 	}
 }
 
-func mustMarshal(t *testing.T, m psrp.Message) []byte {
-	t.Helper()
+func encode(m psrp.Message) []byte {
 	b, err := m.MarshalBinary()
 	if err != nil {
-		t.Fatal(err)
+		panic(err) // MarshalBinary never fails
 	}
 	return b
 }
