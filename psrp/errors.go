@@ -24,6 +24,8 @@ var (
 	ErrInvalidMessage = errors.New("psrp: invalid message")
 	// ErrUnknownMessageType reports a message type MS-PSRP 2.2.1 does not list.
 	ErrUnknownMessageType = errors.New("psrp: unknown message type")
+	// ErrInvalidGUID reports text that is not a GUID.
+	ErrInvalidGUID = errors.New("psrp: invalid GUID")
 	// ErrInvalidConfig reports a configuration value out of range.
 	ErrInvalidConfig = errors.New("psrp: invalid configuration")
 	// ErrInvalidKeyBlob reports a PUBLICKEYBLOB or SIMPLEBLOB that does not

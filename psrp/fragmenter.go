@@ -58,7 +58,13 @@ func (f *Fragmenter) SetNextObjectID(id uint64) { f.next = id }
 func (f *Fragmenter) Fragment(msgs ...[]byte) [][]byte {
 	var payloads [][]byte
 	blobMax := f.maxPayload - FragmentHeaderSize
+	// left is what the remaining messages need at least, to size payloads.
+	left := 0
 	for _, msg := range msgs {
+		left += FragmentHeaderSize + len(msg)
+	}
+	for _, msg := range msgs {
+		left -= FragmentHeaderSize + len(msg)
 		id := f.next
 		f.next++
 		var fragID uint64
@@ -76,7 +82,7 @@ func (f *Fragmenter) Fragment(msgs ...[]byte) [][]byte {
 				payloads[len(payloads)-1], _ = frag.AppendBinary(payloads[len(payloads)-1])
 				continue
 			}
-			b, _ := frag.AppendBinary(make([]byte, 0, FragmentHeaderSize+n))
+			b, _ := frag.AppendBinary(make([]byte, 0, min(f.maxPayload, FragmentHeaderSize+len(frag.Blob)+len(msg)+left)))
 			payloads = append(payloads, b)
 		}
 	}

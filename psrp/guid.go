@@ -25,12 +25,12 @@ func ParseGUID(s string) (GUID, error) {
 		t = t[1:37]
 	}
 	if len(t) != 36 || t[8] != '-' || t[13] != '-' || t[18] != '-' || t[23] != '-' {
-		return GUID{}, fmt.Errorf("parsing GUID %q: want 8-4-4-4-12 hex digits: %w", s, ErrInvalidMessage)
+		return GUID{}, fmt.Errorf("parsing GUID %q: want 8-4-4-4-12 hex digits: %w", s, ErrInvalidGUID)
 	}
 	var rfc [16]byte
 	hexdigits := t[0:8] + t[9:13] + t[14:18] + t[19:23] + t[24:36]
 	if _, err := hex.Decode(rfc[:], []byte(hexdigits)); err != nil {
-		return GUID{}, fmt.Errorf("parsing GUID %q: %w: %w", s, err, ErrInvalidMessage)
+		return GUID{}, fmt.Errorf("parsing GUID %q: %w: %w", s, err, ErrInvalidGUID)
 	}
 	return FromRFC4122(rfc), nil
 }

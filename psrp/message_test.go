@@ -136,7 +136,7 @@ func TestGUID(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"", "76056A84-51DC-4F24-9262-CA2A55464B2", "76056A84_51DC-4F24-9262-CA2A55464B2B", "7605XA84-51DC-4F24-9262-CA2A55464B2B"} {
-		if _, err := psrp.ParseGUID(s); !errors.Is(err, psrp.ErrInvalidMessage) {
+		if _, err := psrp.ParseGUID(s); !errors.Is(err, psrp.ErrInvalidGUID) {
 			t.Errorf("ParseGUID(%q) error = %v", s, err)
 		}
 	}

@@ -126,7 +126,7 @@ func (r *Reassembler) Add(f Fragment) ([]byte, bool, error) {
 		if !ok {
 			return append([]byte(nil), f.Blob...), true, nil
 		}
-		return append(p.data, f.Blob...), true, nil
+		return append(grow(p.data, len(f.Blob), r.cfg.MaxMessageSize), f.Blob...), true, nil
 	}
 	if !ok {
 		if len(r.pending) >= r.cfg.MaxObjects {
@@ -135,7 +135,21 @@ func (r *Reassembler) Add(f Fragment) ([]byte, bool, error) {
 		p = &partial{}
 		r.pending[f.ObjectID] = p
 	}
+	p.data = grow(p.data, len(f.Blob), r.cfg.MaxMessageSize)
 	p.data = append(p.data, f.Blob...)
 	p.next = f.FragmentID + 1
 	return nil, false, nil
+}
+
+// grow makes room for n more bytes in b, doubling its capacity (append
+// grows large slices by only a quarter) but never beyond limit.
+func grow(b []byte, n, limit int) []byte {
+	need := len(b) + n
+	if need <= cap(b) {
+		return b
+	}
+	c := min(max(2*cap(b), need), max(limit, need))
+	nb := make([]byte, len(b), c)
+	copy(nb, b)
+	return nb
 }

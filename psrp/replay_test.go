@@ -332,3 +332,59 @@ func writeCounts(w *strings.Builder, name string, r fixtureResult) {
 		fmt.Fprintf(w, "%s: %s\n", side.dir, strings.Join(names, " "))
 	}
 }
+
+// TestSmallMessageSizeSplit pins the payload-size formula to the one
+// recording whose client messages needed more than one fragment:
+// test_psrp_small_msg_size (MaxEnvelopeSize 32768) sent a CREATE_PIPELINE
+// of 32397 bytes as a full 23326-byte payload in the Command and the rest
+// in a Send. The derived size reproduces that split; one byte more or less
+// does not.
+func TestSmallMessageSizeSplit(t *testing.T) {
+	loadFixtures(t)
+	f, err := replay.Load(filepath.Join(fixtureDir, "test_psrp_small_msg_size.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded [][]byte
+	for _, x := range f.Exchanges {
+		if x.Request.Action == replay.ActionCommand || (x.Request.Action == replay.ActionSend && len(recorded) == 1) {
+			recorded = append(recorded, x.Request.Payloads[0].Data)
+		}
+	}
+	if len(recorded) != 2 {
+		t.Fatalf("found %d pipeline payloads, want the Command's and one Send's", len(recorded))
+	}
+	r, _ := psrp.NewReassembler(psrp.ReassemblerConfig{})
+	var msg []byte
+	for _, p := range recorded {
+		out, err := r.Feed(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) == 1 {
+			msg = out[0]
+		}
+	}
+	if msg == nil {
+		t.Fatal("the two payloads do not complete a message")
+	}
+	size, err := psrp.MaxPayloadSize(32768, psrp.DefaultEnvelopeOverhead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size != len(recorded[0]) {
+		t.Errorf("derived payload size %d, recorded first payload %d bytes", size, len(recorded[0]))
+	}
+	frags, _ := psrp.DecodeFragments(recorded[0])
+	for _, delta := range []int{0, -1, 1} {
+		fr, err := psrp.NewFragmenter(size + delta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr.SetNextObjectID(frags[0].ObjectID)
+		got := fr.Fragment(msg)
+		if same := cmp.Equal(got, recorded); same != (delta == 0) {
+			t.Errorf("payload size %d: reproduces the recording = %v", size+delta, same)
+		}
+	}
+}
