@@ -49,6 +49,9 @@ type fixtureResult struct {
 	client, server sideStats
 	groups         int // client fragment groups re-fragmented byte for byte
 	resets         int // times the recorded object ids restarted
+	serverGroups   int // server payloads re-fragmented byte for byte
+	serverResets   int // times the server's object ids did not follow on
+	serverSplit    int // server payloads ending inside a message (none so far)
 }
 
 // TestReplayFixtures decodes every PSRP payload of every recording: each
@@ -104,7 +107,7 @@ func replayFile(t *testing.T, f *replay.File) fixtureResult {
 	}
 	reasm := map[string]*psrp.Reassembler{} // "c "+shell or "s "+shell
 	groups := map[string]*clientGroup{}
-	var done []*clientGroup
+	var done, serverGroups []*clientGroup
 	// Windows assigns its own ShellId and CommandId under protocol 2.1 (and
 	// may at any version); the message header keeps the client's RPID and
 	// PID, so server ids are mapped back to the ids the client asked for.
@@ -163,8 +166,19 @@ func replayFile(t *testing.T, f *replay.File) fixtureResult {
 			if len(p.Data) == 0 {
 				continue
 			}
-			for _, m := range feed(t, reasm, "s "+shell, p.Data, &res.server) {
+			msgs := feed(t, reasm, "s "+shell, p.Data, &res.server)
+			for _, m := range msgs {
 				checkMessage(t, m, psrp.DestinationClient, shell, canon(p.CommandID), &res.server)
+			}
+			if reasm["s "+shell].Pending() == 0 {
+				frags, _ := psrp.DecodeFragments(p.Data)
+				g := &clientGroup{shell: shell, envSize: req.MaxEnvelopeSize, first: frags[0].ObjectID, payloads: [][]byte{p.Data}}
+				for _, m := range msgs {
+					g.msgs = append(g.msgs, encode(m))
+				}
+				serverGroups = append(serverGroups, g)
+			} else {
+				res.serverSplit++
 			}
 		}
 	}
@@ -174,6 +188,7 @@ func replayFile(t *testing.T, f *replay.File) fixtureResult {
 		}
 	}
 	res.groups, res.resets = refragment(t, done)
+	res.serverGroups, res.serverResets = refragment(t, serverGroups)
 	if d, r := res.client.dotnet+res.server.dotnet, res.client.rfc+res.server.rfc; d > 0 && r > 0 {
 		t.Errorf("GUIDs in both byte orders: %d .NET, %d RFC 4122", d, r)
 	}
@@ -318,8 +333,9 @@ func writeCounts(w *strings.Builder, name string, r fixtureResult) {
 	if r.client.rfc+r.server.rfc > 0 {
 		order = "RFC 4122"
 	}
-	fmt.Fprintf(w, "%s: client %d payloads %d fragments; server %d payloads %d fragments; %d client groups re-fragmented, %d object-id restarts; GUIDs in %s order, %d server messages with an empty RPID\n",
-		name, r.client.payloads, r.client.fragments, r.server.payloads, r.server.fragments, r.groups, r.resets, order, r.server.zeroRPID)
+	fmt.Fprintf(w, "%s: client %d payloads %d fragments; server %d payloads %d fragments; %d client groups re-fragmented, %d object-id restarts; %d server payloads re-fragmented, %d object-id jumps, %d split; GUIDs in %s order, %d server messages with an empty RPID\n",
+		name, r.client.payloads, r.client.fragments, r.server.payloads, r.server.fragments, r.groups, r.resets,
+		r.serverGroups, r.serverResets, r.serverSplit, order, r.server.zeroRPID)
 	for _, side := range []struct {
 		dir string
 		st  sideStats
