@@ -307,6 +307,7 @@ func refragment(t *testing.T, groups []*clientGroup) (checked, resets int) {
 		}
 		if fr.NextObjectID() != g.first {
 			resets++
+			t.Logf("shell %s: object id %d, expected %d", g.shell, g.first, fr.NextObjectID())
 			fr.SetNextObjectID(g.first)
 		}
 		got := fr.Fragment(g.msgs...)
