@@ -62,8 +62,8 @@ func FuzzReassemble(f *testing.F) {
 			if err != nil && !isProtocolError(err) {
 				t.Fatalf("error wraps no sentinel: %v", err)
 			}
-			if r.Pending() > maxObj {
-				t.Fatalf("%d objects pending, limit %d", r.Pending(), maxObj)
+			if r.Pending() > maxObj || r.Buffered() > maxMsg {
+				t.Fatalf("%d objects, %d bytes pending; limits %d, %d", r.Pending(), r.Buffered(), maxObj, maxMsg)
 			}
 		}
 	})

@@ -24,6 +24,11 @@ type ReassemblerConfig struct {
 	// MaxObjects is how many objects may be partly received at once; one
 	// more is an ErrTooManyObjects error. Zero means DefaultMaxObjects.
 	MaxObjects int
+	// MaxBuffered bounds the bytes of all partly received objects together;
+	// a fragment beyond it is an ErrTooLarge error. Zero means
+	// MaxMessageSize, so memory stays near one maximal message however many
+	// objects interleave.
+	MaxBuffered int
 }
 
 func (c *ReassemblerConfig) setDefaults() {
@@ -33,11 +38,14 @@ func (c *ReassemblerConfig) setDefaults() {
 	if c.MaxObjects == 0 {
 		c.MaxObjects = DefaultMaxObjects
 	}
+	if c.MaxBuffered == 0 {
+		c.MaxBuffered = c.MaxMessageSize
+	}
 }
 
 func (c ReassemblerConfig) validate() error {
-	if c.MaxMessageSize < 0 || c.MaxObjects < 0 {
-		return fmt.Errorf("configuring reassembler: MaxMessageSize %d, MaxObjects %d: %w", c.MaxMessageSize, c.MaxObjects, ErrInvalidConfig)
+	if c.MaxMessageSize < 0 || c.MaxObjects < 0 || c.MaxBuffered < 0 {
+		return fmt.Errorf("configuring reassembler: MaxMessageSize %d, MaxObjects %d, MaxBuffered %d: %w", c.MaxMessageSize, c.MaxObjects, c.MaxBuffered, ErrInvalidConfig)
 	}
 	return nil
 }
@@ -49,8 +57,9 @@ func (c ReassemblerConfig) validate() error {
 // ErrFragmentSequence; the object it concerns is dropped, other objects are
 // kept. A Reassembler is not safe for concurrent use.
 type Reassembler struct {
-	cfg     ReassemblerConfig
-	pending map[uint64]*partial
+	cfg      ReassemblerConfig
+	pending  map[uint64]*partial
+	buffered int // bytes held in pending
 }
 
 type partial struct {
@@ -107,10 +116,10 @@ func (r *Reassembler) Add(f Fragment) ([]byte, bool, error) {
 	case !ok && f.FragmentID != 0:
 		return nil, false, fmt.Errorf("reassembling object %d: start fragment has id %d, want 0: %w", f.ObjectID, f.FragmentID, ErrFragmentSequence)
 	case ok && f.Start:
-		delete(r.pending, f.ObjectID)
+		r.drop(f.ObjectID)
 		return nil, false, fmt.Errorf("reassembling object %d: second start fragment (id %d): %w", f.ObjectID, f.FragmentID, ErrFragmentSequence)
 	case ok && f.FragmentID != p.next:
-		delete(r.pending, f.ObjectID)
+		r.drop(f.ObjectID)
 		return nil, false, fmt.Errorf("reassembling object %d: fragment id %d, want %d: %w", f.ObjectID, f.FragmentID, p.next, ErrFragmentSequence)
 	}
 	have := 0
@@ -118,15 +127,19 @@ func (r *Reassembler) Add(f Fragment) ([]byte, bool, error) {
 		have = len(p.data)
 	}
 	if len(f.Blob) > r.cfg.MaxMessageSize-have {
-		delete(r.pending, f.ObjectID)
+		r.drop(f.ObjectID)
 		return nil, false, fmt.Errorf("reassembling object %d: %d+%d bytes exceed the %d-byte limit: %w", f.ObjectID, have, len(f.Blob), r.cfg.MaxMessageSize, ErrTooLarge)
 	}
 	if f.End {
-		delete(r.pending, f.ObjectID)
+		r.drop(f.ObjectID)
 		if !ok {
 			return append([]byte(nil), f.Blob...), true, nil
 		}
 		return append(grow(p.data, len(f.Blob), r.cfg.MaxMessageSize), f.Blob...), true, nil
+	}
+	if len(f.Blob) > r.cfg.MaxBuffered-r.buffered {
+		r.drop(f.ObjectID)
+		return nil, false, fmt.Errorf("reassembling object %d: %d more bytes with %d buffered exceed the %d-byte limit: %w", f.ObjectID, len(f.Blob), r.buffered, r.cfg.MaxBuffered, ErrTooLarge)
 	}
 	if !ok {
 		if len(r.pending) >= r.cfg.MaxObjects {
@@ -138,8 +151,20 @@ func (r *Reassembler) Add(f Fragment) ([]byte, bool, error) {
 	p.data = grow(p.data, len(f.Blob), r.cfg.MaxMessageSize)
 	p.data = append(p.data, f.Blob...)
 	p.next = f.FragmentID + 1
+	r.buffered += len(f.Blob)
 	return nil, false, nil
 }
+
+// drop forgets a partly received object.
+func (r *Reassembler) drop(id uint64) {
+	if p, ok := r.pending[id]; ok {
+		r.buffered -= len(p.data)
+		delete(r.pending, id)
+	}
+}
+
+// Buffered reports the bytes held for partly received objects.
+func (r *Reassembler) Buffered() int { return r.buffered }
 
 // grow makes room for n more bytes in b, doubling its capacity (append
 // grows large slices by only a quarter) but never beyond limit.

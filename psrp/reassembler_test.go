@@ -36,8 +36,8 @@ func TestReassemblerInterleaved(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Feed (-want +got):\n%s", diff)
 	}
-	if r.Pending() != 0 {
-		t.Errorf("Pending = %d, want 0", r.Pending())
+	if r.Pending() != 0 || r.Buffered() != 0 {
+		t.Errorf("Pending = %d, Buffered = %d, want 0", r.Pending(), r.Buffered())
 	}
 }
 
@@ -64,6 +64,8 @@ func TestReassemblerErrors(t *testing.T) {
 			[][]byte{frag(1, 0, true, false, "abc"), frag(1, 1, false, true, "de")}, psrp.ErrTooLarge, 0, 0},
 		{"blob length above limit", psrp.ReassemblerConfig{MaxMessageSize: 4},
 			[][]byte{frag(1, 0, true, true, "ok"), frag(2, 0, true, true, "hello")[:25]}, psrp.ErrTooLarge, 1, 0},
+		{"buffered above limit", psrp.ReassemblerConfig{MaxMessageSize: 10, MaxBuffered: 5},
+			[][]byte{frag(1, 0, true, false, "abc"), frag(2, 0, true, false, "def"), frag(3, 0, true, true, "0123456789")}, psrp.ErrTooLarge, 0, 1},
 		{"too many objects", psrp.ReassemblerConfig{MaxObjects: 2},
 			[][]byte{frag(1, 0, true, false, "a"), frag(2, 0, true, false, "b"), frag(3, 0, true, false, "c")}, psrp.ErrTooManyObjects, 0, 2},
 		{"truncated blob", psrp.ReassemblerConfig{},
@@ -86,6 +88,9 @@ func TestReassemblerErrors(t *testing.T) {
 			t.Logf("error: %v", err)
 			if len(done) != tt.done || r.Pending() != tt.pending {
 				t.Errorf("got %d messages, %d pending; want %d, %d", len(done), r.Pending(), tt.done, tt.pending)
+			}
+			if tt.pending == 0 && r.Buffered() != 0 {
+				t.Errorf("Buffered = %d with nothing pending", r.Buffered())
 			}
 		})
 	}
