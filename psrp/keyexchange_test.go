@@ -65,7 +65,8 @@ func recordedKeyExchange(t *testing.T, name string) (pub, session []byte) {
 
 // TestRecordedKeyExchange parses the PUBLICKEYBLOB pypsrp sent and the
 // SIMPLEBLOB Windows answered with, and checks that the server half here
-// writes a blob of exactly the recorded layout for the recorded key.
+// writes a blob of exactly the recorded layout for the recorded key. It
+// needs no private key; TestRecordedKeyExchangeWithKey decrypts too.
 func TestRecordedKeyExchange(t *testing.T) {
 	for _, name := range []string{"test_psrp_multiple_commands.yml", "test_psrp_pshost_ui_mocked_methods.yml"} {
 		t.Run(name, func(t *testing.T) {
@@ -95,9 +96,13 @@ func TestRecordedKeyExchange(t *testing.T) {
 			if err != nil || len(ct) != 256 {
 				t.Fatalf("SessionKeyCiphertext: %d bytes, %v", len(ct), err)
 			}
-			// RSA ciphertext is a number below the modulus.
+			// RSA ciphertext is a number below the modulus: read little-endian
+			// it is; read as stored (big-endian) it is not, in both recordings.
 			if new(big.Int).SetBytes(ct).Cmp(pub.N) >= 0 {
-				t.Error("recorded ciphertext (reversed) is not below the recorded modulus: byte order wrong")
+				t.Error("recorded ciphertext read little-endian is not below the recorded modulus")
+			}
+			if new(big.Int).SetBytes(sessBlob[12:]).Cmp(pub.N) < 0 {
+				t.Error("recorded ciphertext read big-endian is below the modulus too: the check proves nothing")
 			}
 			key, err := psrp.NewSessionKey(nil)
 			if err != nil {
