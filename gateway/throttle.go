@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // ThrottleConfig sets the sign-in back-off. Zero values take the defaults.
@@ -84,8 +87,13 @@ func NewThrottle(cfg ThrottleConfig) *Throttle {
 // (of a DN: the value of its first RDN, escapes decoded), lower-cased.
 // Without the DN fold, every spelling of a DN (attribute case, spaces,
 // \XX escapes) was a fresh user key with its own free failures.
+//
+// The name is first folded as the directory compares names (LDAP's
+// caseIgnoreMatch, RFC 4518: compatibility normalisation, full case
+// folding, insignificant spaces), so that spellings the directory matches
+// to one account — fullwidth ａｌｉｃｅ, ligatures, ß/SS — share one key.
 func NormalizeUser(u string) string {
-	u = strings.ToLower(strings.TrimSpace(u))
+	u = foldName(u)
 	if v, ok := firstRDNValue(u); ok {
 		return v
 	}
@@ -344,4 +352,12 @@ func (a *Attempt) End() {
 		a.done()
 	}
 	a.end()
+}
+
+// foldName is u as a directory's case-ignore match sees it: NFKC, full case
+// folding, NFKC again (folding can denormalise), spaces trimmed and runs of
+// white space collapsed to one space.
+func foldName(u string) string {
+	u = norm.NFKC.String(cases.Fold().String(norm.NFKC.String(u)))
+	return strings.Join(strings.Fields(u), " ")
 }

@@ -57,3 +57,33 @@ func TestThrottleIPv6Prefix(t *testing.T) {
 		t.Error("a different /64 was refused")
 	}
 }
+
+// TestNormalizeUserFoldsLikeTheDirectory: slapd and AD compare names with
+// Unicode normalisation and case folding, so ａｌｉｃｅ (fullwidth), ALİCE
+// spellings and ligatures that the directory matches to alice must share
+// alice's throttle key; otherwise each spelling gets fresh free failures
+// and together they lock the account (issue 12 #2).
+func TestNormalizeUserFoldsLikeTheDirectory(t *testing.T) {
+	for _, u := range []string{
+		"ａｌｉｃｅ", "ＡＬＩＣＥ", `EXAMPLE\ａｌｉｃｅ`, "ａｌｉｃｅ@example.test",
+		"uid=ａｌｉｃｅ,ou=people,dc=example,dc=test", "ALICE", "Alice",
+	} {
+		if got := NormalizeUser(u); got != "alice" {
+			t.Errorf("NormalizeUser(%q) = %q, want alice", u, got)
+		}
+	}
+	if got := NormalizeUser("ﬁona"); got != "fiona" { // U+FB01 ligature, NFKC
+		t.Errorf("ligature: %q, want fiona", got)
+	}
+	if got := NormalizeUser("STRASSE"); got != NormalizeUser("straße") { // full case folding
+		t.Errorf("ß: %q vs %q", NormalizeUser("STRASSE"), NormalizeUser("straße"))
+	}
+	th := NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 1000})
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for _, u := range []string{"alice", "ａｌｉｃｅ", "ＡＬＩＣＥ", "Ａlice"} {
+		th.fail(u, "192.0.2.1", now)
+	}
+	if ok, _, _ := check(th, "ａｌｉｃｅ", "192.0.2.9", now); ok {
+		t.Error("a fullwidth spelling escaped alice's back-off")
+	}
+}
