@@ -1,10 +1,14 @@
 package gateway
 
 import (
+	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/psgate/psgate/authz"
 )
 
 // Form field names (the input names of the sign-in and new-session forms).
@@ -105,6 +109,41 @@ func validHost(s string) bool {
 	return true
 }
 
+// computerName validates a typed computer name and returns the name the
+// rules are checked against and the backend dials: the same one, normalised
+// as authz compares names (lower case, no trailing dot, an IPv6 literal in
+// its canonical form). Dialling the name as typed while authorizing its
+// normalised form let "srv1." (another host under a DNS search list) pass a
+// rule for srv1. A port is refused: it goes in the Port field. msg is the
+// field's message, "" when valid.
+func computerName(s string) (name, msg string) {
+	inner := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+	if strings.Contains(inner, ":") {
+		if _, err := netip.ParseAddr(inner); err != nil {
+			return "", "Not a valid computer name: give the port in the Port field."
+		}
+		s = inner
+	}
+	if !validHost(s) || strings.Trim(s, ".") == "" {
+		return "", "Not a valid computer name."
+	}
+	return authz.NormalizeTarget(s), ""
+}
+
+// normalizeURIHost is u with its host normalised as computerName does.
+func normalizeURIHost(u *url.URL) *url.URL {
+	n := *u
+	host := authz.NormalizeTarget(u.Hostname())
+	if p := u.Port(); p != "" {
+		n.Host = net.JoinHostPort(host, p)
+	} else if strings.Contains(host, ":") {
+		n.Host = "[" + host + "]"
+	} else {
+		n.Host = host
+	}
+	return &n
+}
+
 func validName(s string) bool { // configuration and application names
 	for _, r := range s {
 		switch {
@@ -152,16 +191,17 @@ func ParseTarget(form url.Values, d FormDefaults, freeTarget bool) (Target, map[
 	case computer == "" && uri == "":
 		errs[FieldComputer] = "A computer name or a connection URI is required."
 	case computer != "":
-		if !validHost(computer) {
-			errs[FieldComputer] = "Not a valid computer name."
+		name, msg := computerName(computer)
+		if msg != "" {
+			errs[FieldComputer] = msg
 		}
-		t.Computer = computer
+		t.Computer = name
 	default:
 		u, err := url.Parse(uri)
 		if err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || !validHost(u.Hostname()) || u.User != nil || !validURIPort(u.Port()) {
 			errs[FieldURI] = "Not a valid connection URI."
 		} else {
-			t.URI = u
+			t.URI = normalizeURIHost(u)
 		}
 	}
 	if v := get(FieldConfiguration); v != "" {

@@ -122,3 +122,35 @@ func TestParseCredentials(t *testing.T) {
 		})
 	}
 }
+
+// TestParseTargetDialsWhatIsAuthorized: the computer the rules check and
+// the one the backend dials are the same normalised name; a port in the
+// computer name is refused (issue 12 #10: a rule for WINSRV01 authorized
+// "WINSRV01." and "WINSRV01:44793", which were then dialled as typed).
+func TestParseTargetDialsWhatIsAuthorized(t *testing.T) {
+	for _, tc := range []struct{ in, computer, display string }{
+		{"WINSRV01", "winsrv01", "winsrv01"},
+		{"WINSRV01.", "winsrv01", "winsrv01"},
+		{"srv1.Example.Test.", "srv1.example.test", "srv1.example.test"},
+		{"[2001:DB8::1]", "2001:db8::1", "2001:db8::1"},
+		{"2001:db8:0::1", "2001:db8::1", "2001:db8::1"},
+		{"192.0.2.10", "192.0.2.10", "192.0.2.10"},
+	} {
+		tg, errs := ParseTarget(url.Values{FieldComputer: {tc.in}}, testDefaults, true)
+		if errs != nil || tg.Computer != tc.computer || tg.Host() != tc.computer || tg.Display() != tc.display {
+			t.Errorf("%q: computer %q host %q display %q errs %v; want %q", tc.in, tg.Computer, tg.Host(), tg.Display(), errs, tc.computer)
+		}
+		if bt := tg.backendTarget("u", "p"); bt.Host != tc.computer {
+			t.Errorf("%q: the backend dials %q, the rules saw %q", tc.in, bt.Host, tg.Display())
+		}
+	}
+	for _, in := range []string{"WINSRV01:44793", "srv1:5985", "[::1]:5985", ".", ".."} {
+		if _, errs := ParseTarget(url.Values{FieldComputer: {in}}, testDefaults, true); errs[FieldComputer] == "" {
+			t.Errorf("%q accepted as a computer name", in)
+		}
+	}
+	tg, errs := ParseTarget(url.Values{FieldURI: {"http://WINSRV01.:5985/wsman"}}, testDefaults, true)
+	if errs != nil || tg.URI.Host != "winsrv01:5985" || tg.backendTarget("u", "p").Host != "winsrv01" {
+		t.Errorf("URI host: %v %v", tg.URI, errs)
+	}
+}

@@ -446,7 +446,7 @@ func simGatewayPort(b *testing.B) (*httptest.Server, *session.Manager, *child, i
 		hooks{
 			sessions: func(c *session.Config) { c.MaxPerUser = 1 << 20 },
 			route: func(c *winrs.Config) {
-				if c.Host == benchSimHost {
+				if strings.EqualFold(c.Host, benchSimHost) {
 					c.Host, c.Insecure = "127.0.0.1", true
 				}
 			},

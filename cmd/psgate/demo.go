@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -149,7 +150,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 		sessions:    o.sessions,
 		credentials: func(identity.Identity, gateway.Target) (string, string, bool) { return demoUser, pw, true },
 		route: func(c *winrs.Config) {
-			if c.Host == demoHost {
+			if strings.EqualFold(c.Host, demoHost) { // typed names arrive normalised (lower case)
 				c.Host, c.Port, c.HTTPS, c.Auth = "127.0.0.1", simPort, true, "basic"
 				c.CACertPEM, c.TLSServerName = simCert.CertPEM, demoHost
 			}
