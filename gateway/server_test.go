@@ -43,12 +43,17 @@ func TestRouterHealthAndHeaders(t *testing.T) {
 			t.Errorf("%s: security headers missing", p)
 		}
 	}
+	// The sign-in form of a client that has not signed in stores nothing:
+	// no session cookie, only the pre-sign-in cookie its token is bound to.
 	resp, _ := get("/")
-	c := resp.Header.Get("Set-Cookie")
-	for _, want := range []string{"psgate_session=", "Secure", "HttpOnly", "SameSite=Strict"} {
+	c := strings.Join(resp.Header.Values("Set-Cookie"), "\n")
+	for _, want := range []string{"__Host-psgate_presignin=", "Path=/", "Secure", "HttpOnly", "SameSite=Strict"} {
 		if !strings.Contains(c, want) {
 			t.Errorf("cookie %q lacks %s", c, want)
 		}
+	}
+	if strings.Contains(c, "psgate_session=") {
+		t.Errorf("an anonymous GET / got a session cookie: %q", c)
 	}
 	rulesErr = errors.New("rules file unreadable")
 	if resp, body := get("/readyz"); resp.StatusCode != 503 || !strings.Contains(body, "rules") {

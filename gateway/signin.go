@@ -68,7 +68,7 @@ func (s *SignIn) defaultFields() LoginFields {
 func (s *SignIn) render(w http.ResponseWriter, r *http.Request, code int, f LoginFields, errs map[string]string) {
 	// The token goes into the session before the header is written: scs
 	// commits the session (and its cookie) with the header.
-	page := LoginPage{Fields: f, Errors: errs, CSRF: s.CSRF.Token(r.Context()), Defaults: s.defaultFields()}
+	page := LoginPage{Fields: f, Errors: errs, CSRF: s.CSRF.FormToken(w, r), Defaults: s.defaultFields()}
 	if c := s.Connect; c != nil {
 		page.AllowFreeTarget, page.Published = c.AllowFreeTarget, c.Published
 	}

@@ -114,6 +114,17 @@ func assemble(cfg *config, h hooks, logger *slog.Logger) (_ *assembled, err erro
 	if p, ok := reg.(interface{ Ping(context.Context) error }); ok {
 		ready = append(ready, gateway.ReadyCheck{Name: "session store", Check: p.Ping})
 	}
+	var csrfKey []byte // the sign-in form's token key: shared by the gateways of one Redis
+	if sh, ok := reg.(interface {
+		SharedSecret(context.Context, string) ([]byte, error)
+	}); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		csrfKey, err = sh.SharedSecret(ctx, "csrf-sign-in-form")
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("assemble: %w", err)
+		}
+	}
 	node := h.node
 	if node == "" {
 		host, _ := os.Hostname()
@@ -135,7 +146,7 @@ func assemble(cfg *config, h hooks, logger *slog.Logger) (_ *assembled, err erro
 		defer cancel()
 		return a.mgr.Shutdown(ctx) // after serve's own Shutdown: nothing left to do
 	})
-	if err := a.gateway(cfg, h, auth, authorizer, cookies, ready, logger); err != nil {
+	if err := a.gateway(cfg, h, auth, authorizer, cookies, csrfKey, ready, logger); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -183,7 +194,7 @@ func (a *assembled) openAudit(cfg *config, h hooks) (*audit.Log, error) {
 
 // gateway builds the HTTP gateway over the assembled parts.
 func (a *assembled) gateway(cfg *config, h hooks, auth identity.Authenticator, az gateway.Authorizer, cookies scs.Store,
-	ready []gateway.ReadyCheck, logger *slog.Logger) error {
+	csrfKey []byte, ready []gateway.ReadyCheck, logger *slog.Logger) error {
 	r, err := web.NewRenderer()
 	if err != nil {
 		return fmt.Errorf("assemble: %w", err)
@@ -191,7 +202,7 @@ func (a *assembled) gateway(cfg *config, h hooks, auth identity.Authenticator, a
 	a.metrics = gateway.NewMetrics()
 	a.metrics.Sessions = func() (int, int) { s := a.mgr.Stats(); return s.Active, s.Disconnected }
 	sm := gateway.NewSessionManager(cfg.Sessions.Lifetime, cookies)
-	csrf := &gateway.CSRF{Values: sm}
+	csrf := &gateway.CSRF{Values: sm, Key: csrfKey}
 	deps := &gateway.Deps{Sessions: sm, CSRF: csrf, Pages: gateway.PagesFunc(r), Audit: a.audit, Metrics: a.metrics, Logger: logger}
 	si := &gateway.SignIn{Deps: deps, Auth: auth, Throttle: gateway.NewThrottle(gateway.ThrottleConfig{})}
 	opener := &gateway.Opener{Sessions: a.mgr, Backend: winrs.Backend{Logger: logger, Route: h.route}, Credentials: h.credentials}

@@ -86,8 +86,12 @@ func TestClusterSharesSignIns(t *testing.T) {
 	a, b := startServe(t, cfgPath), startServe(t, cfgPath)
 
 	c := demoClient(t) // cookies are not port-specific: one jar serves both
-	if code, _ := signIn(t, c, a, "carol", "carol-password"); code != http.StatusOK {
-		t.Fatalf("sign-in on A: %d", code)
+	// A non-sticky load balancer: the form comes from B, the POST goes to A
+	// (its CSRF token is signed with the key the gateways share in Redis).
+	_, login := getPage(t, c, b+"/")
+	if resp, body := postForm(t, c, a, "/login", url.Values{"csrf": {csrfOf(t, login)}, "username": {"carol"},
+		"password": {"carol-password"}}); resp.StatusCode != http.StatusOK || !strings.Contains(body, "carol") {
+		t.Fatalf("sign-in on A with B's form: %d\n%s", resp.StatusCode, body)
 	}
 	code, portal := getPage(t, c, b+"/portal")
 	if code != http.StatusOK || !strings.Contains(portal, "carol") {
