@@ -15,7 +15,7 @@ import (
 // file, calls fn with its rules (sorted by Id), validates what fn returns and
 // writes it atomically (temp file in the same folder, fsync, rename, fsync of
 // the folder), keeping the previous file as Path+".bak". A file that does not
-// parse is never overwritten: Update returns the parse error. A missing file
+// load is never overwritten: Update returns the load error. A missing file
 // counts as empty. fn must not keep the slice.
 func (s *Store) Update(ctx context.Context, fn func([]Rule) ([]Rule, error)) error {
 	unlock, err := lockFile(ctx, s.cfg.Path+".lock")
@@ -23,11 +23,12 @@ func (s *Store) Update(ctx context.Context, fn func([]Rule) ([]Rule, error)) err
 		return err
 	}
 	defer unlock()
-	rules, fi, err := readRules(s.cfg.Path)
-	if err != nil && !errors.Is(err, ErrNoRulesFile) {
+	r := s.readBounded(ctx)
+	if r.err != nil && !errors.Is(r.err, ErrNoRulesFile) {
 		return fmt.Errorf("refusing to change a rules file that does not load (fix it or restore %s.bak): %w",
-			s.cfg.Path, err)
+			s.cfg.Path, r.err)
 	}
+	rules, fi := r.rules, r.fi
 	slices.SortFunc(rules, func(a, b Rule) int { return a.ID - b.ID })
 	next, err := fn(rules)
 	if err != nil {

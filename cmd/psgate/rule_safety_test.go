@@ -1,10 +1,14 @@
+//go:build unix
+
 package main
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestRuleCLIBadFileExcerpt: a rules path symlinked to a key file shows in
@@ -22,4 +26,29 @@ func TestRuleCLIBadFileExcerpt(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, "bad-file-key", runRule(t, file, "get").String())
+}
+
+// TestRuleCLINonRegularFile: `rule add` and `rule remove` on a FIFO end at
+// once with an error naming the path and what it is (they hung before).
+func TestRuleCLINonRegularFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "AuthorizationRules.xml")
+	if err := syscall.Mkfifo(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"add", "--user", `D\u`, "--computer", "*", "--configuration", "*"},
+		{"remove", "--id", "0"},
+		{"get"},
+	} {
+		done := make(chan cliResult, 1)
+		go func() { done <- runRule(t, file, args...) }()
+		select {
+		case got := <-done:
+			if got.code != 2 || !strings.Contains(got.stderr, `"RULES": not a regular file: it is a named pipe (FIFO)`) {
+				t.Errorf("rule %s on a FIFO: %s", args[0], got)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("rule %s on a FIFO hung", args[0])
+		}
+	}
 }
