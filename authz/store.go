@@ -30,6 +30,11 @@ type StoreConfig struct {
 	// DefaultReadTimeout (10 s). A read that times out keeps the last good
 	// rules; no other read starts until it returns.
 	ReadTimeout time.Duration
+	// Recreate lets writers start a new file where the rules file is
+	// missing although psgate wrote it before (ErrRulesFileGone). Default
+	// false: they refuse, as a new file would revoke every rule the gateways
+	// still hold.
+	Recreate bool
 }
 
 func (c *StoreConfig) setDefaults() {

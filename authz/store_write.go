@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Update changes the rules file: under the exclusive lock it re-reads the
@@ -17,19 +18,25 @@ import (
 // writes it atomically (temp file in the same folder, fsync, rename, fsync of
 // the folder), keeping the previous file as Path+".bak". A file that does not
 // load is never overwritten: Update returns the load error. A missing file
-// counts as empty. Temp files that an interrupted writer left are removed
-// first. fn must not keep the slice.
+// counts as empty when it was never written; one that was (ErrRulesFileGone)
+// only with StoreConfig.Recreate. Temp files that an interrupted writer left
+// are removed first. fn must not keep the slice.
 func (s *Store) Update(ctx context.Context, fn func([]Rule) ([]Rule, error)) error {
-	unlock, err := lockFile(ctx, s.cfg.Path+".lock")
+	lk, err := lockFile(ctx, s.cfg.Path+".lock")
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	defer lk.unlock()
 	s.removeStaleTemps()
 	r := s.readBounded(ctx)
 	if r.err != nil && !errors.Is(r.err, ErrNoRulesFile) {
 		return fmt.Errorf("refusing to change a rules file that does not load (fix it or restore %s.bak): %w",
 			s.cfg.Path, r.err)
+	}
+	if r.err != nil && !s.cfg.Recreate {
+		if err := s.checkNeverWritten(lk); err != nil {
+			return err
+		}
 	}
 	rules := r.rules
 	slices.SortFunc(rules, func(a, b Rule) int { return a.ID - b.ID })
@@ -46,6 +53,9 @@ func (s *Store) Update(ctx context.Context, fn func([]Rule) ([]Rule, error)) err
 	}
 	if err := s.write(next, r.fi != nil, mode); err != nil {
 		return err
+	}
+	if err := lk.stampWrite(len(next), time.Now()); err != nil {
+		s.cfg.Logger.Warn("rules written; the lock file does not record it", "rules_file", s.cfg.Path, "error", err)
 	}
 	s.Policy()
 	return nil

@@ -52,3 +52,32 @@ func TestRuleCLINonRegularFile(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleCLIDeletedFile: `rule add` on a deleted rules file refuses and
+// says what is in force, unless --create.
+func TestRuleCLIDeletedFile(t *testing.T) {
+	t.Setenv("PSGATE_RULES_FILE", "")
+	file := filepath.Join(t.TempDir(), "AuthorizationRules.xml")
+	add := []string{"add", "--user", `D\u`, "--computer", "*", "--configuration", "*"}
+	for range 2 {
+		if got := runRule(t, file, add...); got.code != 0 {
+			t.Fatal(got)
+		}
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	got := runRule(t, file, add...)
+	for _, want := range []string{"rules file is missing but psgate wrote it before", "RULES.bak holds 1 rule",
+		"the last write left 2 rules at", "gateways keep the rules they last loaded", "--create"} {
+		if got.code != 2 || !strings.Contains(got.stderr, want) {
+			t.Errorf("add on a deleted file: want exit 2 saying %q:\n%s", want, got)
+		}
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("a new rules file was written: %v", err)
+	}
+	if got := runRule(t, file, append(add, "--create")...); got.code != 0 {
+		t.Errorf("add --create: %s", got)
+	}
+}
