@@ -11,6 +11,19 @@ import (
 	"time"
 )
 
+// TestRuleCLIEscapesTable: rule values from a hand-edited file (tab, C1
+// CSI, bidi override) are shown escaped in `rule get`'s table.
+func TestRuleCLIEscapesTable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "AuthorizationRules.xml")
+	doc := `<Rules><Rule><Id>0</Id><Name>a&#9;b&#x9b;2Jc&#x202e;d</Name><UserCanonicalForm>D\u&#x85;x</UserCanonicalForm>` +
+		`<UserType>User</UserType><DestinationCanonicalForm>srv</DestinationCanonicalForm>` +
+		`<DestinationType>Computer</DestinationType><ConfigurationName>*</ConfigurationName></Rule></Rules>`
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "get-escaped", runRule(t, file, "get").String())
+}
+
 // TestRuleCLIBadFileExcerpt: a rules path symlinked to a key file shows in
 // `rule get` as a short excerpt, not the key.
 func TestRuleCLIBadFileExcerpt(t *testing.T) {
