@@ -86,6 +86,21 @@ var fileKinds = []struct {
 	}},
 }
 
+// reqA is allowed by the rule D\a|*|* the tests start with.
+var reqA = Request{Caller: caller(`D\a`), Target: Target{Name: "x"}}
+
+// checkRecovers writes an empty rule set at path (a revocation) and checks
+// that s has it in force at once and reports no error.
+func checkRecovers(t *testing.T, s *Store, path string) {
+	t.Helper()
+	writeRules(t, path, nil)
+	var err error
+	within(t, 5*time.Second, "reload of the next good file", func() { err = s.Err() })
+	if err != nil || s.Decide(reqA).Allowed {
+		t.Fatalf("next good file: Err() = %v, still allowed %v", err, s.Decide(reqA).Allowed)
+	}
+}
+
 // shortDir is a temp folder with a short path (a socket path has at most
 // 108 bytes).
 func shortDir(t *testing.T) string {
@@ -103,7 +118,6 @@ func shortDir(t *testing.T) string {
 // report the path and the kind through Err (hence /readyz), and the next
 // good file must take effect. Writers refuse the path without hanging.
 func TestStoreNonRegularFile(t *testing.T) {
-	allowA := Request{Caller: caller(`D\a`), Target: Target{Name: "x"}}
 	for _, k := range fileKinds {
 		t.Run(k.name, func(t *testing.T) {
 			path := filepath.Join(shortDir(t), "AuthorizationRules.xml")
@@ -116,7 +130,7 @@ func TestStoreNonRegularFile(t *testing.T) {
 			if !errors.Is(err, ErrNotRegularFile) || !strings.Contains(err.Error(), path) {
 				t.Errorf("Err() = %v, want ErrNotRegularFile naming %s", err, path)
 			}
-			if !s.Decide(allowA).Allowed {
+			if !s.Decide(reqA).Allowed {
 				t.Error("the last good rules were dropped")
 			}
 			within(t, 5*time.Second, "a write on a "+k.name, func() {
@@ -125,12 +139,7 @@ func TestStoreNonRegularFile(t *testing.T) {
 			if !errors.Is(err, ErrNotRegularFile) {
 				t.Errorf("Add over a %s: %v, want ErrNotRegularFile", k.name, err)
 			}
-			// The revocation after it takes effect at once.
-			writeRules(t, path, nil)
-			within(t, 5*time.Second, "reload after the fix", func() { err = s.Err() })
-			if err != nil || s.Decide(allowA).Allowed {
-				t.Errorf("good file after a %s: Err() = %v, allowed %v", k.name, err, s.Decide(allowA).Allowed)
-			}
+			checkRecovers(t, s, path)
 			if n := strings.Count(log.String(), "level=ERROR"); n != 1 {
 				t.Errorf("%d errors logged, want 1:\n%s", n, log.String())
 			}
@@ -149,7 +158,6 @@ func FuzzStoreReload(f *testing.F) {
 	for i := range fileKinds {
 		f.Add(uint8(i+1), []byte{})
 	}
-	allowA := Request{Caller: caller(`D\a`), Target: Target{Name: "x"}}
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
 		path := filepath.Join(shortDir(t), "AuthorizationRules.xml")
 		writeRules(t, path, rules(`D\a|*|*`))
@@ -163,7 +171,7 @@ func FuzzStoreReload(f *testing.F) {
 		var err error
 		within(t, 5*time.Second, "reload", func() { err = s.Err() })
 		if err != nil {
-			if !s.Decide(allowA).Allowed {
+			if !s.Decide(reqA).Allowed {
 				t.Fatalf("a file that does not load (%v) dropped the last good rules", err)
 			}
 			if k != 0 && !errors.Is(err, ErrNotRegularFile) {
@@ -175,11 +183,7 @@ func FuzzStoreReload(f *testing.F) {
 		} else if k != 0 {
 			t.Fatalf("%s loaded", fileKinds[k-1].name)
 		}
-		writeRules(t, path, nil)
-		within(t, 5*time.Second, "reload after the fix", func() { err = s.Err() })
-		if err != nil || s.Decide(allowA).Allowed {
-			t.Fatalf("good file after kind %d: Err() = %v, allowed %v", k, err, s.Decide(allowA).Allowed)
-		}
+		checkRecovers(t, s, path)
 	})
 }
 
