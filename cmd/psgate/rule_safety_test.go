@@ -3,6 +3,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,5 +93,41 @@ func TestRuleCLIDeletedFile(t *testing.T) {
 	}
 	if got := runRule(t, file, append(add, "--create")...); got.code != 0 {
 		t.Errorf("add --create: %s", got)
+	}
+}
+
+// TestDemoReadyzRulesFIFO: with a FIFO in place of the rules file, /readyz
+// answers at once and says "not ready: rules" (the old code hung the
+// request and then said ready); the next good file makes it ready again.
+func TestDemoReadyzRulesFIFO(t *testing.T) {
+	d := startDemo(t, "pw-readyz-fifo")
+	file := filepath.Join(filepath.Dir(d.tokenFile), "AuthorizationRules.xml")
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := demoClient(t)
+	c.Timeout = 5 * time.Second
+	if code, body := getPage(t, c, d.base+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz with good rules: %d %q", code, body)
+	}
+	swap := func(mk func(tmp string) error) {
+		tmp := file + ".new"
+		if err := mk(tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	swap(func(tmp string) error { return syscall.Mkfifo(tmp, 0o644) })
+	for range 2 {
+		if code, body := getPage(t, c, d.base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "rules") {
+			t.Errorf("/readyz with a FIFO as rules file: %d %q, want 503 naming the rules", code, body)
+		}
+	}
+	swap(func(tmp string) error { return os.WriteFile(tmp, good, 0o644) })
+	if code, body := getPage(t, c, d.base+"/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz after the good file is back: %d %q", code, body)
 	}
 }
