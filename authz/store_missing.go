@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 )
 
 // ErrRulesFileGone marks a rules file that is missing although psgate wrote
@@ -27,12 +28,8 @@ func (s *Store) checkNeverWritten(lk *fileLock) error {
 	if len(seen) == 0 {
 		return nil
 	}
-	msg := seen[0]
-	if len(seen) > 1 {
-		msg += "; " + seen[1]
-	}
 	return fmt.Errorf("writing rules %q: %w (%s); the gateways keep the rules they last loaded until it is back: "+
-		"restore it", s.cfg.Path, ErrRulesFileGone, msg)
+		"restore it", s.cfg.Path, ErrRulesFileGone, strings.Join(seen, "; "))
 }
 
 // describeBackup says how many rules the backup holds, or why it does not
