@@ -8,6 +8,6 @@ import (
 )
 
 // lockFile is not implemented off Unix: psgate writes rules on Unix only.
-func lockFile(context.Context, string) (func(), error) {
+func lockFile(context.Context, string) (*fileLock, error) {
 	return nil, errors.New("locking rules: file locks need a Unix system")
 }

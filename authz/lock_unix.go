@@ -12,8 +12,8 @@ import (
 )
 
 // lockFile takes an exclusive flock on path (created if needed), polling so
-// that ctx can cancel the wait. The returned func releases it.
-func lockFile(ctx context.Context, path string) (func(), error) {
+// that ctx can cancel the wait. Release it with unlock.
+func lockFile(ctx context.Context, path string) (*fileLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("locking rules %q: %w", path, err)
@@ -21,10 +21,7 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
-			return func() {
-				syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-				f.Close()
-			}, nil
+			return &fileLock{f: f, release: func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }}, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()

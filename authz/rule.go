@@ -53,7 +53,7 @@ func ParseUserType(s string) (UserType, error) {
 			return t, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: UserType %q", ErrBadValue, s)
+	return 0, fmt.Errorf("%w: UserType %s", ErrBadValue, excerpt(s))
 }
 
 // DestinationType says what a rule's Destination names: every computer, one
@@ -98,7 +98,7 @@ func ParseDestinationType(s string) (DestinationType, error) {
 			return t, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: DestinationType %q", ErrBadValue, s)
+	return 0, fmt.Errorf("%w: DestinationType %s", ErrBadValue, excerpt(s))
 }
 
 // Rule is one PSWA authorization rule: an allow for <user, destination,
@@ -145,11 +145,11 @@ func (r Rule) Validate() error {
 		return fmt.Errorf("rule %d: %w", r.ID, err)
 	}
 	if r.ConfigurationName != Wildcard && strings.Contains(r.ConfigurationName, Wildcard) {
-		return fmt.Errorf("rule %d: ConfigurationName %q: %w", r.ID, r.ConfigurationName, ErrPartialWildcard)
+		return fmt.Errorf("rule %d: ConfigurationName %s: %w", r.ID, excerpt(r.ConfigurationName), ErrPartialWildcard)
 	}
 	if r.IsCanonicalDestinationSID && !IsSID(r.Destination) {
-		return fmt.Errorf("rule %d: %w: IsCanonicalDestinationSid is true but DestinationCanonicalForm %q is not a SID",
-			r.ID, ErrBadValue, r.Destination)
+		return fmt.Errorf("rule %d: %w: IsCanonicalDestinationSid is true but DestinationCanonicalForm %s is not a SID",
+			r.ID, ErrBadValue, excerpt(r.Destination))
 	}
 	return nil
 }
@@ -158,13 +158,13 @@ func (r Rule) Validate() error {
 func checkPart(elem, v string, all bool) error {
 	switch {
 	case all && v != Wildcard:
-		return fmt.Errorf("%w: %s %q with type All (must be \"*\")", ErrBadValue, elem, v)
+		return fmt.Errorf("%w: %s %s with type All (must be \"*\")", ErrBadValue, elem, excerpt(v))
 	case !all && v == Wildcard:
 		return fmt.Errorf("%w: %s \"*\" needs type All", ErrBadValue, elem)
 	case strings.TrimSpace(v) == "":
 		return fmt.Errorf("%w: %s is empty", ErrBadValue, elem)
 	case v != Wildcard && strings.Contains(v, Wildcard):
-		return fmt.Errorf("%s %q: %w", elem, v, ErrPartialWildcard)
+		return fmt.Errorf("%s %s: %w", elem, excerpt(v), ErrPartialWildcard)
 	}
 	return nil
 }

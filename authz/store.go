@@ -1,12 +1,10 @@
 package authz
 
 import (
+	"context"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +22,19 @@ type StoreConfig struct {
 	// FileMode is the mode of a newly created rules file. Default 0644; an
 	// existing file keeps its mode.
 	FileMode fs.FileMode
+	// MaxFileSize is the largest rules file read, in bytes. Default
+	// DefaultMaxFileSize (64 MiB). A larger file is not read: the last good
+	// rules stay in force and Err says why.
+	MaxFileSize int64
+	// ReadTimeout bounds one read of the rules file. Default
+	// DefaultReadTimeout (10 s). A read that times out keeps the last good
+	// rules; no other read starts until it returns.
+	ReadTimeout time.Duration
+	// Recreate lets writers start a new file where the rules file is
+	// missing although psgate wrote it before (ErrRulesFileGone). Default
+	// false: they refuse, as a new file would revoke every rule the gateways
+	// still hold.
+	Recreate bool
 }
 
 func (c *StoreConfig) setDefaults() {
@@ -32,6 +43,12 @@ func (c *StoreConfig) setDefaults() {
 	}
 	if c.FileMode == 0 {
 		c.FileMode = 0o644
+	}
+	if c.MaxFileSize <= 0 {
+		c.MaxFileSize = DefaultMaxFileSize
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
 	}
 	c.Options.setDefaults()
 }
@@ -51,6 +68,10 @@ type Store struct {
 	cfg  StoreConfig
 	mu   sync.Mutex // serialises reloads
 	snap atomic.Pointer[snapshot]
+	// read reads and parses the file (readRules; tests make it block).
+	read func(path string, max int64) ([]Rule, fs.FileInfo, error)
+	// stuck counts reads that timed out and have not returned yet.
+	stuck atomic.Int32
 }
 
 // snapshot is one loaded state: the last good policy and the state of the
@@ -88,7 +109,7 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	s := &Store{cfg: cfg}
+	s := &Store{cfg: cfg, read: readRules}
 	s.snap.Store(&snapshot{policy: NewPolicy(nil, cfg.Options), err: errNotLoaded})
 	s.Policy()
 	return s, nil
@@ -128,56 +149,37 @@ func (s *Store) Explain(req Request) Decision { return s.Policy().Explain(req) }
 
 // reload re-reads the file; on failure the last good policy stays in force.
 // While one goroutine loads, the others keep deciding with the rules in
-// force instead of queueing behind it (or loading the same file again).
+// force instead of queueing behind it (or loading the same file again). The
+// read is bounded in size and time, so a reload always ends and never stops
+// the next one.
 func (s *Store) reload() *Policy {
 	if !s.mu.TryLock() {
 		return s.snap.Load().policy
 	}
 	defer s.mu.Unlock()
 	cur := s.snap.Load()
+	if s.stuck.Load() > 0 && cur.err != errNotLoaded {
+		return cur.policy // a read timed out and still hangs; already reported
+	}
 	if sig, err := statSig(s.cfg.Path); err == nil && cur.err != errNotLoaded && cur.sig == sig {
 		return cur.policy // loaded by another goroutine meanwhile
 	}
-	rules, fi, err := readRules(s.cfg.Path)
-	if fi != nil && cur.err != errNotLoaded && cur.sig == sigOf(fi) {
+	r := s.readBounded(context.Background())
+	if r.fi != nil && cur.err != errNotLoaded && cur.sig == sigOf(r.fi) {
 		return cur.policy // another goroutine already loaded this version
 	}
-	next := &snapshot{policy: cur.policy, sig: sigOf(fi), err: err}
-	if err != nil {
+	// A read that timed out has no FileInfo: the zero sig makes the next
+	// Policy retry once the stuck read has returned.
+	next := &snapshot{policy: cur.policy, sig: sigOf(r.fi), err: r.err}
+	if r.err != nil {
 		s.cfg.Logger.Error("rules file not loaded; keeping the last good rules",
-			"rules_file", s.cfg.Path, "rules", cur.policy.Len(), "error", err)
+			"rules_file", s.cfg.Path, "rules", cur.policy.Len(), "error", r.err)
 	} else {
-		next.policy = NewPolicy(rules, s.cfg.Options)
-		s.cfg.Logger.Info("rules file loaded", "rules_file", s.cfg.Path, "rules", len(rules))
+		next.policy = NewPolicy(r.rules, s.cfg.Options)
+		s.cfg.Logger.Info("rules file loaded", "rules_file", s.cfg.Path, "rules", len(r.rules))
 	}
 	s.snap.Store(next)
 	return next.policy
-}
-
-// readRules reads and parses the file, returning the stat of the very file
-// it read.
-func readRules(path string) ([]Rule, fs.FileInfo, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("loading rules %q: %w", path, ErrNoRulesFile)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("loading rules: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil, fmt.Errorf("loading rules: %w", err)
-	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fi, fmt.Errorf("loading rules %q: %w", path, err)
-	}
-	rules, err := DecodeBytes(data)
-	if err != nil {
-		return nil, fi, fmt.Errorf("loading rules %q: %w", path, err)
-	}
-	return rules, fi, nil
 }
 
 // lockPoll is how often a writer retries a held lock.

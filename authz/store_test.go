@@ -190,11 +190,11 @@ func TestStoreConcurrentWriters(t *testing.T) {
 
 func TestStoreLockHonoursContext(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "AuthorizationRules.xml")
-	unlock, err := lockFile(context.Background(), path+".lock")
+	lk, err := lockFile(context.Background(), path+".lock")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer lk.unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	s := newStore(t, path, nil)

@@ -9,25 +9,36 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 )
 
 // Update changes the rules file: under the exclusive lock it re-reads the
 // file, calls fn with its rules (sorted by Id), validates what fn returns and
 // writes it atomically (temp file in the same folder, fsync, rename, fsync of
 // the folder), keeping the previous file as Path+".bak". A file that does not
-// parse is never overwritten: Update returns the parse error. A missing file
-// counts as empty. fn must not keep the slice.
+// load is never overwritten: Update returns the load error. A missing file
+// counts as empty when it was never written; one that was (ErrRulesFileGone)
+// only with StoreConfig.Recreate. Temp files that an interrupted writer left
+// are removed first. fn must not keep the slice.
 func (s *Store) Update(ctx context.Context, fn func([]Rule) ([]Rule, error)) error {
-	unlock, err := lockFile(ctx, s.cfg.Path+".lock")
+	lk, err := lockFile(ctx, s.cfg.Path+".lock")
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	rules, fi, err := readRules(s.cfg.Path)
-	if err != nil && !errors.Is(err, ErrNoRulesFile) {
+	defer lk.unlock()
+	s.removeStaleTemps()
+	r := s.readBounded(ctx)
+	if r.err != nil && !errors.Is(r.err, ErrNoRulesFile) {
 		return fmt.Errorf("refusing to change a rules file that does not load (fix it or restore %s.bak): %w",
-			s.cfg.Path, err)
+			s.cfg.Path, r.err)
 	}
+	if r.err != nil && !s.cfg.Recreate {
+		if err := s.checkNeverWritten(lk); err != nil {
+			return err
+		}
+	}
+	rules := r.rules
 	slices.SortFunc(rules, func(a, b Rule) int { return a.ID - b.ID })
 	next, err := fn(rules)
 	if err != nil {
@@ -37,14 +48,46 @@ func (s *Store) Update(ctx context.Context, fn func([]Rule) ([]Rule, error)) err
 		return err
 	}
 	mode := s.cfg.FileMode
-	if fi != nil {
-		mode = fi.Mode().Perm()
+	if r.fi != nil {
+		mode = r.fi.Mode().Perm()
 	}
-	if err := s.write(next, fi != nil, mode); err != nil {
+	if err := s.write(next, r.fi != nil, mode); err != nil {
 		return err
+	}
+	if err := lk.stampWrite(len(next), time.Now()); err != nil {
+		s.cfg.Logger.Warn("rules written; the lock file does not record it", "rules_file", s.cfg.Path, "error", err)
 	}
 	s.Policy()
 	return nil
+}
+
+// tempPrefix starts the names of write's temp files (os.CreateTemp puts
+// decimal digits after it).
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// removeStaleTemps removes the temp files that a writer killed between
+// creating and renaming one left beside the rules file. Update calls it under
+// the lock, where no writer is between the two, so every file of exactly
+// write's pattern is stale; nothing else (no symlink, no other name) is
+// touched.
+func (s *Store) removeStaleTemps() {
+	dir, prefix := filepath.Dir(s.cfg.Path), tempPrefix(s.cfg.Path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return // the write will report the folder's problem
+	}
+	for _, e := range entries {
+		digits, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || !e.Type().IsRegular() || digits == "" || strings.Trim(digits, "0123456789") != "" {
+			continue
+		}
+		name := filepath.Join(dir, e.Name())
+		if err := os.Remove(name); err != nil {
+			s.cfg.Logger.Warn("stale rules temp file not removed", "file", name, "error", err)
+			continue
+		}
+		s.cfg.Logger.Info("removed a stale rules temp file", "file", name)
+	}
 }
 
 // checkRules validates every rule and the uniqueness of Ids.
@@ -70,7 +113,7 @@ func (s *Store) write(rules []Rule, exists bool, mode fs.FileMode) error {
 	}
 	path := s.cfg.Path
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
 		return fmt.Errorf("writing rules %q: %w", path, err)
 	}

@@ -34,6 +34,8 @@ var ErrSyntax = errors.New("malformed rules file")
 
 // ParseError is a problem in a rules file. It names the line, the rule (by
 // Id when known, else by position), the element and the offending value.
+// Its message quotes at most a short, escaped excerpt of each (see excerpt),
+// never the whole file.
 type ParseError struct {
 	Line    int    // 1-based line of the problem, 0 if unknown
 	Rule    int    // 1-based position of the <Rule> element, 0 outside any rule
@@ -50,14 +52,14 @@ func (e *ParseError) Error() string {
 	}
 	switch {
 	case e.RuleID != "":
-		fmt.Fprintf(&b, "rule %s: ", e.RuleID)
+		fmt.Fprintf(&b, "rule %s: ", excerptText(e.RuleID))
 	case e.Rule > 0:
 		fmt.Fprintf(&b, "rule #%d (no Id yet): ", e.Rule)
 	}
 	if e.Element != "" {
-		fmt.Fprintf(&b, "element <%s>", e.Element)
+		fmt.Fprintf(&b, "element <%s>", excerptText(e.Element))
 		if e.Value != "" {
-			fmt.Fprintf(&b, " value %q", e.Value)
+			fmt.Fprintf(&b, " value %s", excerpt(e.Value))
 		}
 		b.WriteString(": ")
 	}
@@ -99,13 +101,14 @@ func DecodeBytes(data []byte) ([]Rule, error) {
 
 // slowDecode parses with encoding/xml, reporting precise errors.
 func slowDecode(data []byte) ([]Rule, error) {
-	p := &parser{d: xml.NewDecoder(bytes.NewReader(data))}
+	p := &parser{d: xml.NewDecoder(bytes.NewReader(data)), data: data}
 	p.d.Strict = true
 	return p.document()
 }
 
 type parser struct {
 	d     *xml.Decoder
+	data  []byte // the document, for excerpts around an error
 	nrule int
 	id    string
 }
@@ -119,6 +122,14 @@ func (p *parser) syntax(format string, a ...any) error {
 	return p.fail("", "", fmt.Errorf("%w: %s", ErrSyntax, fmt.Sprintf(format, a...)))
 }
 
+// xmlError reports an encoding/xml error (whose message may hold a name of
+// any length) with an excerpt of the document before the position it
+// stopped at.
+func (p *parser) xmlError(err error) error {
+	off := min(max(p.d.InputOffset(), 0), int64(len(p.data)))
+	return p.syntax("%s near %s", excerptText(err.Error()), excerptBefore(p.data, int(off)))
+}
+
 // next returns the next token that is not a comment, directive, processing
 // instruction or whitespace.
 func (p *parser) next() (xml.Token, error) {
@@ -128,7 +139,7 @@ func (p *parser) next() (xml.Token, error) {
 			if errors.Is(err, io.EOF) {
 				return nil, io.EOF
 			}
-			return nil, p.syntax("%v", err)
+			return nil, p.xmlError(err)
 		}
 		switch t := tok.(type) {
 		case xml.Comment, xml.ProcInst, xml.Directive:
@@ -137,7 +148,7 @@ func (p *parser) next() (xml.Token, error) {
 			if len(bytes.TrimSpace(t)) == 0 {
 				continue
 			}
-			return nil, p.syntax("unexpected text %q", string(bytes.TrimSpace(t)))
+			return nil, p.syntax("unexpected text %s", excerpt(string(bytes.TrimSpace(t))))
 		}
 		return tok, nil
 	}
@@ -249,7 +260,7 @@ func (p *parser) text(elem string) (string, error) {
 			if errors.Is(err, io.EOF) {
 				return "", p.syntax("unexpected end of file inside <%s>", elem)
 			}
-			return "", p.syntax("%v", err)
+			return "", p.xmlError(err)
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
@@ -270,7 +281,7 @@ func parseBool(s string) (bool, error) {
 	case "false", "0":
 		return false, nil
 	}
-	return false, fmt.Errorf("%w: boolean %q", ErrBadValue, s)
+	return false, fmt.Errorf("%w: boolean %s", ErrBadValue, excerpt(s))
 }
 
 // Encode writes rules as AuthorizationRules.xml, element for element as PSWA

@@ -65,7 +65,8 @@ func newMsgCmd(e *env) *cobra.Command {
 				n += len(ds)
 				if verbose {
 					for _, d := range ds {
-						fmt.Fprintf(e.stdout, "%s (%s, %s): %s\n", d.Name, d.User, d.Node, d.Status)
+						fmt.Fprintf(e.stdout, "%s (%s, %s): %s\n", terminalSafe(d.Name), terminalSafe(d.User),
+							terminalSafe(d.Node), terminalSafe(string(d.Status)))
 					}
 				}
 			}

@@ -44,6 +44,9 @@ Rules are allow-only: a user may open a session when at least one rule matches
 // ruleFlags are the flags every rule subcommand shares.
 type ruleFlags struct {
 	file string
+	// create is `rule add --create`: start a new file where a deleted one
+	// was (authz.StoreConfig.Recreate).
+	create bool
 }
 
 // rulesFilePath returns the rules file: the --rules-file flag when set, else
@@ -112,9 +115,10 @@ func machineName(o authz.Options) string {
 // openRules opens the store on the rules file.
 func openRules(e *env, rf *ruleFlags) (*authz.Store, error) {
 	return authz.OpenStore(authz.StoreConfig{
-		Path:    rulesFilePath(e, rf.file),
-		Logger:  slog.New(slog.DiscardHandler),
-		Options: gatewayOptions(e),
+		Path:     rulesFilePath(e, rf.file),
+		Logger:   slog.New(slog.DiscardHandler),
+		Options:  gatewayOptions(e),
+		Recreate: rf.create,
 	})
 }
 

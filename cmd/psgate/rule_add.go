@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,9 @@ func newRuleAddCmd(e *env, rf *ruleFlags) *cobra.Command {
 				return err
 			}
 			added, err := s.Add(e.ctx, rules)
+			if errors.Is(err, authz.ErrRulesFileGone) {
+				return fmt.Errorf("rule add: %w, or pass --create to start a new file with only the rules added now", err)
+			}
 			if err != nil {
 				return fmt.Errorf("rule add: %w", err)
 			}
@@ -49,6 +53,7 @@ func newRuleAddCmd(e *env, rf *ruleFlags) *cobra.Command {
 	f.StringVar(&spec.Configuration, "configuration", "", "session configuration `name` (endpoint) or '*' (required)")
 	f.StringVar(&spec.Name, "name", "", "rule `name` (default \"Rule <Id>\"; need not be unique)")
 	f.BoolVar(&spec.Force, "force", false, "allow the rule '* * *' (everyone, every computer, every configuration)")
+	f.BoolVar(&rf.create, "create", false, "start a new rules file even where a deleted one was (a .bak or the lock file shows it)")
 	f.StringVarP(&output, "output", "o", "table", "output `format`: table, json or xml")
 	return cmd
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"text/tabwriter"
 
@@ -34,11 +33,10 @@ func printRules(ctx context.Context, w io.Writer, res authz.Resolver, format str
 		return authz.Encode(w, rules)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "Id\tRuleName\tUser\tDestination\tConfigurationName")
-	fmt.Fprintln(tw, "--\t--------\t----\t-----------\t-----------------")
+	tableRow(tw, "Id", "RuleName", "User", "Destination", "ConfigurationName")
+	tableRow(tw, "--", "--------", "----", "-----------", "-----------------")
 	for _, r := range rules {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.ID, r.Name, authz.DisplayUser(ctx, res, r),
-			authz.DisplayDestination(ctx, res, r), r.ConfigurationName)
+		tableRow(tw, r.ID, r.Name, authz.DisplayUser(ctx, res, r), authz.DisplayDestination(ctx, res, r), r.ConfigurationName)
 	}
 	return tw.Flush()
 }

@@ -49,9 +49,9 @@ func newSessionCmd(e *env) *cobra.Command {
 				return errNo
 			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SESSIONNAME\tUSERNAME\tID\tSTATE\tTARGET\tCONFIGURATION\tIDLE\tSERVER\tCLIENT")
+			tableRow(tw, "SESSIONNAME", "USERNAME", "ID", "STATE", "TARGET", "CONFIGURATION", "IDLE", "SERVER", "CLIENT")
 			for _, in := range infos {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Name, in.User, in.ID, in.State, in.Target,
+				tableRow(tw, in.Name, in.User, in.ID, in.State, in.Target,
 					in.Configuration, time.Since(in.LastActivity).Round(time.Second), in.Node, in.ClientAddr)
 			}
 			return tw.Flush()

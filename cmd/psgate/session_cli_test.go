@@ -57,6 +57,15 @@ func TestSessionAndMsgCLI(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &infos) != nil || len(infos) != 1 || infos[0].ID != a1.ID() {
 		t.Fatalf("session list --user alice -o json: %v\n%s", err, out)
 	}
+	// A user name with terminal escape sequences (title change, screen
+	// clear) is shown escaped, not sent raw to the admin's terminal.
+	evil := open("\x1b]0;pwned\x07\x1b[2Jmal\tlory\u009b")
+	out, err = runCLI("session", "list", "--user", evil.Info().User)
+	if err != nil || strings.ContainsAny(out, "\x1b\x07\u009b") || !strings.Contains(out, `\x1b]0;pwned\a\x1b[2Jmal\tlory\u009b`) {
+		t.Errorf("session list of a hostile user name: %v\n%q", err, out)
+	}
+	evil.Exit()
+	<-evil.Done()
 	if _, err := runCLI("session", "list", "--user", "nobody"); !isNo(err) {
 		t.Errorf("session list of nobody: %v, want the no result", err)
 	}

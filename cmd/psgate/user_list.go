@@ -33,9 +33,9 @@ func newUserListCmd(e *env, uf *userFlags) *cobra.Command {
 				return enc.Encode(users)
 			case "table":
 				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tHASH\tDISABLED\tGROUPS")
+				tableRow(tw, "NAME", "HASH", "DISABLED", "GROUPS")
 				for _, u := range users {
-					fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", u.Name, u.Algorithm, u.Disabled, strings.Join(u.Groups, ","))
+					tableRow(tw, u.Name, u.Algorithm, u.Disabled, strings.Join(u.Groups, ","))
 				}
 				return tw.Flush()
 			}
