@@ -88,7 +88,8 @@ func assemble(cfg *config, h hooks, logger *slog.Logger) (_ *assembled, err erro
 	if err != nil {
 		return nil, err
 	}
-	if a.rules, err = authz.OpenStore(authz.StoreConfig{Path: cfg.Rules, Logger: logger, Options: opts}); err != nil {
+	if a.rules, err = authz.OpenStore(authz.StoreConfig{Path: cfg.Rules, Logger: logger, Options: opts,
+		MaxFileSize: cfg.RulesMaxFileSize}); err != nil {
 		return nil, fmt.Errorf("assemble: %w", err)
 	}
 	ready = append(ready, gateway.ReadyCheck{Name: "rules", Check: func(context.Context) error { return a.rules.Err() }})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -13,10 +14,17 @@ func newCheckConfigCmd(e *env) *cobra.Command {
 		Short: "Validate the gateway config file (every problem at once)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if _, err := loadConfig(e.configPath); err != nil {
+			cfg, err := loadConfig(e.configPath)
+			if err != nil {
 				return err
 			}
-			_, err := fmt.Fprintf(e.stdout, "%s: ok\n", e.configPath)
+			if errs := cfg.preflight(); len(errs) > 0 {
+				return fmt.Errorf("config %s: %w", e.configPath, errors.Join(errs...))
+			}
+			for _, w := range cfg.warnings() {
+				fmt.Fprintf(e.stderr, "psgate: WARNING: %s\n", w)
+			}
+			_, err = fmt.Fprintf(e.stdout, "%s: ok\n", e.configPath)
 			return err
 		},
 	}

@@ -17,16 +17,20 @@ import (
 // config is the gateway configuration (DESIGN.md §4). Unknown keys are
 // errors; secrets come from files or environment variables only.
 type config struct {
-	Listen   string         `yaml:"listen"`     // default 127.0.0.1:8443
-	TLS      tlsConfig      `yaml:"tls"`        // empty cert+key: self-signed at start
-	Rules    string         `yaml:"rules_file"` // PSWA AuthorizationRuleFilePath
-	Identity identityConfig `yaml:"identity"`
-	Sessions sessionsConfig `yaml:"sessions"`
-	Defaults defaultsConfig `yaml:"defaults"`
-	Portal   portalConfig   `yaml:"portal"`
-	Store    storeConfig    `yaml:"store"`
-	Audit    auditConfig    `yaml:"audit"`
-	Admin    adminConfig    `yaml:"admin"`
+	Listen string    `yaml:"listen"`     // default 127.0.0.1:8443
+	TLS    tlsConfig `yaml:"tls"`        // empty cert+key: self-signed at start
+	Rules  string    `yaml:"rules_file"` // PSWA AuthorizationRuleFilePath
+	// RulesMaxFileSize caps the rules file read (bytes); default 64 MiB
+	// (100,000 rules are about 50 MB). A larger file is refused and the
+	// last good rules stay in force.
+	RulesMaxFileSize int64          `yaml:"rules_max_file_size"`
+	Identity         identityConfig `yaml:"identity"`
+	Sessions         sessionsConfig `yaml:"sessions"`
+	Defaults         defaultsConfig `yaml:"defaults"`
+	Portal           portalConfig   `yaml:"portal"`
+	Store            storeConfig    `yaml:"store"`
+	Audit            auditConfig    `yaml:"audit"`
+	Admin            adminConfig    `yaml:"admin"`
 	// TrustedProxies are CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
 }
@@ -231,6 +235,9 @@ func (c *config) validate() []error {
 	if c.Rules == "" {
 		bad("rules_file is required")
 	}
+	if c.RulesMaxFileSize < 0 {
+		bad("rules_max_file_size %d: must be positive", c.RulesMaxFileSize)
+	}
 	switch {
 	case c.Identity.Local == nil && c.Identity.LDAP == nil:
 		bad("identity: one of local or ldap is required")
@@ -284,8 +291,8 @@ func (c *config) validate() []error {
 		bad("store.redis.addr is required")
 	}
 	if c.Admin.Listen != "" {
-		if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil {
-			bad("admin.listen %q: %w", c.Admin.Listen, err)
+		if err := loopbackListen(c.Admin.Listen); err != nil {
+			errs = append(errs, err)
 		}
 		if c.Admin.TokenFile == "" {
 			bad("admin.listen needs admin.token_file")

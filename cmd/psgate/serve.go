@@ -39,6 +39,12 @@ func newServeCmd(e *env) *cobra.Command {
 // gets the public URL once listening (tests).
 func runServe(ctx context.Context, e *env, cfg *config, ready func(url string)) error {
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	if errs := cfg.preflight(); len(errs) > 0 {
+		return fmt.Errorf("serve: %w", errors.Join(errs...))
+	}
+	for _, w := range cfg.warnings() {
+		logger.Warn("config", "warning", w)
+	}
 	gw, err := assemble(cfg, hooks{auditOut: auditWriter(cfg, e.stdout)}, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
