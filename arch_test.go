@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,6 +20,9 @@ type pkg struct {
 }
 
 const module = "github.com/psgate/psgate"
+
+// backendDeps are the psgate packages a console backend may depend on.
+var backendDeps = []string{"backend", "backend/wsman", "session", "audit"}
 
 func listPackages(t *testing.T) []pkg {
 	t.Helper()
@@ -70,6 +74,11 @@ func TestImportDirections(t *testing.T) {
 		"github.com/go-ldap/ldap/v3":   "identity/ldap",
 		"github.com/masterzen/winrm":   "backend/winrs",
 		"github.com/redis/go-redis/v9": "session",
+		// the WS-Man transport's client side (winrmsim has its own server side)
+		"github.com/Azure/go-ntlmssp":           "backend/wsman",
+		"github.com/bodgit/ntlmssp":             "backend/wsman",
+		"github.com/jcmturner/gokrb5/v8/client": "backend/wsman",
+		"github.com/jcmturner/gokrb5/v8/config": "backend/wsman",
 	}
 	for _, p := range listPackages(t) {
 		r := rel(p.ImportPath)
@@ -101,7 +110,15 @@ func TestImportDirections(t *testing.T) {
 					t.Errorf("%s depends on %s; session may import only stdlib and Redis", r, d)
 				}
 			}
-		case r == "identity/ldap", r == "backend/winrs", r == "gateway/localusers":
+		case r == "backend/winrs":
+			// the console backend: the backend seam it implements, the
+			// session events it emits, and the WS-Man transport.
+			for _, d := range p.Deps {
+				if strings.HasPrefix(d, module+"/") && !slices.Contains(backendDeps, strings.TrimPrefix(d, module+"/")) {
+					t.Errorf("%s depends on %s; a backend may import only %v of psgate's packages", r, d, backendDeps)
+				}
+			}
+		case r == "identity/ldap", r == "backend/wsman", r == "gateway/localusers":
 			for _, d := range p.Deps {
 				if strings.HasPrefix(d, module+"/") && !strings.HasPrefix(d, module+"/"+r) {
 					t.Errorf("%s depends on %s; an adapter imports none of psgate's packages", r, d)
