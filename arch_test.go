@@ -96,7 +96,10 @@ var owners = map[string][]string{
 	"github.com/redis/go-redis/v9":              {"session"},
 	"github.com/gorilla/websocket":              {"gateway/console"},
 	"github.com/go-chi/chi/v5":                  {"gateway"},
-	"github.com/Azure/go-ntlmssp":               {"backend/wsman", "backend/winrs"},
+	"github.com/Azure/go-ntlmssp":               {"backend/wsman"},
+	"github.com/bodgit/ntlmssp":                 {"backend/wsman"},
+	"github.com/jcmturner/gokrb5/v8/client":     {"backend/wsman"}, // client side; winrmsim has its own server side
+	"github.com/jcmturner/gokrb5/v8/config":     {"backend/wsman"},
 	"github.com/chromedp/chromedp":              {},
 	"golang.org/x/crypto/argon2":                {"identity/local"},
 	"golang.org/x/crypto/bcrypt":                {"identity/local"},

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/psgate/psgate/backend"
+	"github.com/psgate/psgate/backend/wsman"
 	"github.com/psgate/psgate/session"
 )
 
@@ -22,10 +23,10 @@ var _ backend.Backend = Backend{}
 
 // Start implements backend.Backend.
 func (b Backend) Start(ctx context.Context, t backend.Target, emit func(session.Event)) (session.Shell, error) {
-	cfg := Config{
+	cfg := Config{Endpoint: wsman.Endpoint{
 		Host: t.Host, Port: t.Port, HTTPS: t.HTTPS, Path: t.Path, Auth: authOf(t.Auth),
 		Username: t.Username, Password: t.Password, Logger: b.Logger,
-	}
+	}}
 	if !strings.EqualFold(t.Configuration, defaultConfiguration) {
 		cfg.ConfigurationName = t.Configuration
 	}

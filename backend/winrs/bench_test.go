@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/masterzen/winrm"
+
+	"github.com/psgate/psgate/backend/wsman"
 )
 
 func TestConsoleFiveMegabytes(t *testing.T) {
@@ -214,8 +216,8 @@ func childTarget(b *testing.B) Config {
 	go io.Copy(io.Discard, stdout)
 	host, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)
-	return Config{Host: host, Port: p, HTTPS: true, Insecure: true, Username: "alice", Password: "pw",
-		ConnectTimeout: 2 * time.Second, OperationTimeout: time.Second}
+	return Config{Endpoint: wsman.Endpoint{Host: host, Port: p, HTTPS: true, Insecure: true, Username: "alice", Password: "pw",
+		ConnectTimeout: 2 * time.Second, OperationTimeout: time.Second}}
 }
 
 // BenchmarkMemoryPerShell reports the gateway-side heap and goroutines held

@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/masterzen/winrm"
-	"github.com/masterzen/winrm/soap"
+
+	"github.com/psgate/psgate/backend/wsman"
 )
 
 // EventKind says what an Event reports.
@@ -55,6 +56,9 @@ type Event struct {
 	seq uint64 // the block a Prompt ends
 }
 
+// resourceCmdShell is the resource URI of the WinRS cmd shell.
+const resourceCmdShell = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
+
 // psCommand is the long-lived process every console drives.
 const psCommand = "powershell.exe -NoLogo -NoProfile -Command -"
 
@@ -73,8 +77,9 @@ type Console struct {
 	emit    func(Event)
 	params  *winrm.Parameters
 	url     string
-	ctl     poster // Create, Command, Send, Signal, Delete
-	recv    poster // Receive only (its own connection: masterzen#142)
+	ctl     transport       // Create, Command, Send, Signal, Delete
+	recv    transport       // Receive only (its own connection: masterzen#142)
+	krb     *wsman.Kerberos // Auth "kerberos": the credential ctl and recv share
 	shellID string
 	cmdID   string
 	sent    sentinel
@@ -107,27 +112,15 @@ func Start(ctx context.Context, cfg Config, emit func(Event)) (*Console, error) 
 		cfg:      cfg,
 		log:      cfg.Logger.With("target", cfg.Host),
 		emit:     emit,
-		params:   winrm.NewParameters(isoDuration(cfg.OperationTimeout), "en-US", 153600),
-		url:      cfg.endpointURL(),
+		params:   winrm.NewParameters(wsman.FormatDuration(cfg.OperationTimeout), "en-US", 153600),
+		url:      cfg.URL(),
 		sent:     newSentinel(),
 		ready:    make(chan struct{}),
 		loopDone: make(chan struct{}),
 	}
-	var krb *krbAuth
-	var err error
-	if cfg.Auth == "kerberos" {
-		krb, err = newKrbAuth(&c.cfg) // logs in at the first request (Create)
-	}
-	if err == nil {
-		if c.ctl, err = newPoster(&c.cfg, krb); err == nil {
-			c.recv, err = newPoster(&c.cfg, krb)
-		}
-	}
-	c.cfg.Password = "" // the posters (or the gokrb5 client) hold their copy
+	err := c.newClients()
+	c.cfg.Password = "" // the clients (or the gokrb5 client) hold their copy
 	if err != nil {
-		if krb != nil {
-			krb.destroy()
-		}
 		c.wipe()
 		return nil, fmt.Errorf("starting console on %q: %w", cfg.Host, err)
 	}
@@ -139,22 +132,38 @@ func Start(ctx context.Context, cfg Config, emit func(Event)) (*Console, error) 
 	return c, nil
 }
 
+// newClients makes the console's two wsman clients (and, for Kerberos,
+// the credential they share, which logs in at the first request: Create).
+func (c *Console) newClients() error {
+	var err error
+	if c.cfg.Auth == "kerberos" {
+		if c.krb, err = wsman.NewKerberos(c.cfg.Endpoint); err != nil {
+			return err
+		}
+	}
+	if c.ctl.c, err = wsman.NewClient(c.cfg.Endpoint, c.krb); err != nil {
+		return err
+	}
+	c.recv.c, err = wsman.NewClient(c.cfg.Endpoint, c.krb)
+	return err
+}
+
 func (c *Console) open(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout)
-	body, err := c.ctl.post(cctx, winrm.NewOpenShellRequest(c.url, c.params))
+	body, err := c.ctl.post(cctx, envelope(winrm.NewOpenShellRequest(c.url, c.params)))
 	cancel()
 	if err != nil {
 		return fmt.Errorf("creating shell: %w", err)
 	}
-	if c.shellID, err = winrm.ParseOpenShellResponse(body); err != nil || c.shellID == "" {
+	if c.shellID, err = winrm.ParseOpenShellResponse(string(body)); err != nil || c.shellID == "" {
 		return fmt.Errorf("creating shell: no ShellId in reply: %w", errors.Join(err, errors.New("empty")))
 	}
 	c.log.Debug("winrs shell created", "shell", c.shellID)
-	body, err = c.ctlPost(ctx, winrm.NewExecuteCommandRequest(c.url, c.shellID, psCommand, nil, c.params))
+	body, err = c.ctlPost(ctx, envelope(winrm.NewExecuteCommandRequest(c.url, c.shellID, psCommand, nil, c.params)))
 	if err != nil {
 		return fmt.Errorf("starting powershell.exe: %w", err)
 	}
-	if c.cmdID, err = winrm.ParseExecuteCommandResponse(body); err != nil {
+	if c.cmdID, err = winrm.ParseExecuteCommandResponse(string(body)); err != nil {
 		return fmt.Errorf("starting powershell.exe: %w", err)
 	}
 	loopCtx, loopCancel := context.WithCancel(context.Background())
@@ -180,10 +189,19 @@ func (c *Console) open(ctx context.Context) error {
 // reqTimeout bounds one request: the server may hold it OperationTimeout.
 func (c *Console) reqTimeout() time.Duration { return c.cfg.OperationTimeout + c.cfg.ConnectTimeout }
 
-func (c *Console) ctlPost(ctx context.Context, m *soap.SoapMessage) (string, error) {
+func (c *Console) ctlPost(ctx context.Context, body []byte) ([]byte, error) {
 	rctx, cancel := context.WithTimeout(ctx, c.reqTimeout())
 	defer cancel()
-	return c.ctl.post(rctx, m)
+	return c.ctl.post(rctx, body)
+}
+
+// signal builds a Signal with code for the console's command: masterzen's
+// NewSignalRequest hard-codes terminate and it has no ctrl_c API
+// (reference/winrm.md §1.6).
+func (c *Console) signal(code string) []byte {
+	return wsman.Signal(wsman.Header{To: c.url, ResourceURI: resourceCmdShell, ShellID: c.shellID,
+		MaxEnvelopeSize: c.params.EnvelopeSize, OperationTimeout: c.cfg.OperationTimeout, Locale: c.params.Locale},
+		c.cmdID, code)
 }
 
 // Busy reports whether a block is running (input goes to it raw).
@@ -221,7 +239,7 @@ func (c *Console) sendRaw(ctx context.Context, data string) error {
 	maxRaw := (c.params.EnvelopeSize - 2048) * 3 / 4
 	for b := []byte(data); len(b) > 0; {
 		n := min(len(b), maxRaw)
-		if _, err := c.ctlPost(ctx, winrm.NewSendInputRequest(c.url, c.shellID, c.cmdID, b[:n], false, c.params)); err != nil {
+		if _, err := c.ctlPost(ctx, envelope(winrm.NewSendInputRequest(c.url, c.shellID, c.cmdID, b[:n], false, c.params))); err != nil {
 			return err
 		}
 		b = b[n:]
@@ -238,7 +256,7 @@ func (c *Console) Interrupt(ctx context.Context) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	if _, err := c.ctlPost(ctx, newSignalRequest(c.url, c.shellID, c.cmdID, signalCtrlC, c.params)); err != nil {
+	if _, err := c.ctlPost(ctx, c.signal(wsman.SignalCtrlC)); err != nil {
 		return classify("sending ctrl_c", err)
 	}
 	c.sendMu.Lock()
@@ -282,12 +300,12 @@ func (c *Console) release() error {
 		defer cancel()
 		var errs []error
 		if c.cmdID != "" {
-			if _, e := c.ctl.post(ctx, newSignalRequest(c.url, c.shellID, c.cmdID, signalTerminate, c.params)); e != nil {
+			if _, e := c.ctl.post(ctx, c.signal(wsman.SignalTerminate)); e != nil {
 				errs = append(errs, fmt.Errorf("terminating command %s: %w", c.cmdID, e))
 			}
 		}
 		if c.shellID != "" {
-			if _, e := c.ctl.post(ctx, winrm.NewDeleteShellRequest(c.url, c.shellID, c.params)); e != nil {
+			if _, e := c.ctl.post(ctx, envelope(winrm.NewDeleteShellRequest(c.url, c.shellID, c.params))); e != nil {
 				errs = append(errs, fmt.Errorf("deleting shell %s: %w", c.shellID, e))
 			}
 		}
@@ -303,15 +321,11 @@ func (c *Console) release() error {
 // place; this lets the garbage collector take them).
 func (c *Console) wipe() {
 	c.cfg.Password = ""
-	for _, p := range []poster{c.ctl, c.recv} {
-		if p != nil {
-			p.close()
-		}
+	c.ctl.close()
+	c.recv.close()
+	if c.krb != nil {
+		c.krb.Close() // stops its TGT renewal, drops tickets and password
 	}
-}
-
-func isoDuration(d time.Duration) string {
-	return fmt.Sprintf("PT%.3fS", d.Seconds())
 }
 
 func toCRLF(s string) string {

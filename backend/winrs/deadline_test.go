@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/psgate/psgate/backend/wsman"
 )
 
 // blackHole accepts connections and never answers.
@@ -76,9 +78,11 @@ func TestStartDeadHost(t *testing.T) {
 		name string
 		cfg  func(t *testing.T) Config
 	}{
-		{"black hole negotiate", func(t *testing.T) Config { return Config{Port: blackHole(t)} }},
-		{"black hole https basic", func(t *testing.T) Config { return Config{Port: blackHole(t), HTTPS: true, Insecure: true} }},
-		{"closed port", func(t *testing.T) Config { return Config{Port: closedPort(t)} }},
+		{"black hole negotiate", func(t *testing.T) Config { return Config{Endpoint: wsman.Endpoint{Port: blackHole(t)}} }},
+		{"black hole https basic", func(t *testing.T) Config {
+			return Config{Endpoint: wsman.Endpoint{Port: blackHole(t), HTTPS: true, Insecure: true}}
+		}},
+		{"closed port", func(t *testing.T) Config { return Config{Endpoint: wsman.Endpoint{Port: closedPort(t)}} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,7 +116,7 @@ func TestStartCallerCancels(t *testing.T) {
 	base := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	_, err := Start(ctx, Config{Host: "127.0.0.1", Port: port, Username: "u", ConnectTimeout: time.Hour}, func(Event) {})
+	_, err := Start(ctx, Config{Endpoint: wsman.Endpoint{Host: "127.0.0.1", Port: port, Username: "u", ConnectTimeout: time.Hour}}, func(Event) {})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Start = %v, want context.Canceled", err)
 	}
@@ -120,7 +124,7 @@ func TestStartCallerCancels(t *testing.T) {
 }
 
 func TestStartRefusesConfiguration(t *testing.T) {
-	_, err := Start(context.Background(), Config{Host: "h", Username: "u", ConfigurationName: "JEA"}, func(Event) {})
+	_, err := Start(context.Background(), Config{Endpoint: wsman.Endpoint{Host: "h", Username: "u"}, ConfigurationName: "JEA"}, func(Event) {})
 	if !errors.Is(err, ErrConfigurationNotSupported) {
 		t.Fatalf("Start = %v, want ErrConfigurationNotSupported", err)
 	}

@@ -1,70 +1,27 @@
 package winrs
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"net"
 	"strings"
 	"testing"
+
+	"github.com/psgate/psgate/backend/wsman"
 )
 
-const quotaFault = `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd">` +
-	`<s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>w:InternalError</s:Value></s:Subcode></s:Code>` +
-	`<s:Reason><s:Text xml:lang="en-US">The WS-Management service cannot process the request.</s:Text></s:Reason>` +
-	`<s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150859173" Machine="h">` +
-	`<f:Message>This user has exceeded the maximum number of concurrent shells allowed for this plugin. &amp; more</f:Message></f:WSManFault></s:Detail></s:Fault></s:Body></s:Envelope>`
-
-func TestParseFault(t *testing.T) {
-	f := parseFault(500, quotaFault)
-	if f.Code != 2150859173 {
-		t.Fatalf("code = %d", f.Code)
-	}
-	if !strings.HasPrefix(f.Reason, "This user has exceeded") || !strings.HasSuffix(f.Reason, "& more") {
-		t.Fatalf("reason = %q", f.Reason)
-	}
-	if !errors.Is(f, ErrQuotaExceeded) {
-		t.Fatal("quota fault is not ErrQuotaExceeded")
-	}
-	if f.isTimeout() {
-		t.Fatal("quota fault taken for a timeout")
-	}
-}
-
+// classify keeps this package's categories and hands the rest to
+// wsman.Classify (wsman's tests cover those).
 func TestClassify(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want error
-	}{
-		{"401", &FaultError{Status: 401}, ErrInvalidCredentials},
-		{"logon failure", &FaultError{Status: 500, Code: 1326}, ErrInvalidCredentials},
-		{"access denied code", &FaultError{Status: 500, Code: 5}, ErrAccessDenied},
-		{"access denied text", &FaultError{Status: 500, Reason: "Access is denied."}, ErrAccessDenied},
-		{"no logon servers", &FaultError{Status: 500, Code: 1311}, ErrNoLogonServers},
-		{"max ops", &FaultError{Status: 500, Code: 2150859174}, ErrQuotaExceeded},
-		{"dns", &net.DNSError{Err: "no such host", Name: "nope", IsNotFound: true}, ErrUnknownComputer},
-		{"refused", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, ErrUnreachable},
-		{"deadline", fmt.Errorf("post: %w", context.DeadlineExceeded), ErrUnreachable},
-		{"kdc", errors.New("KRB Error: (68) KDC_ERR_WRONG_REALM"), ErrNoLogonServers},
-		{"config", ErrConfigurationNotSupported, ErrConfigurationNotSupported},
+	for _, err := range []error{ErrConfigurationNotSupported, ErrClosed, &FaultError{Status: 401}} {
+		got := classify("op", err)
+		if !errors.Is(got, err) || !strings.HasPrefix(got.Error(), "op: ") {
+			t.Errorf("classify(%v) = %v", err, got)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := classify("op", tt.err)
-			if !errors.Is(got, tt.want) {
-				t.Fatalf("classify(%v) = %v, not %v", tt.err, got, tt.want)
-			}
-			if !strings.HasPrefix(got.Error(), "op: ") || !strings.Contains(got.Error(), tt.err.Error()) {
-				t.Fatalf("detail lost: %q", got)
-			}
-		})
+	if !errors.Is(classify("op", &FaultError{Status: 401}), ErrInvalidCredentials) {
+		t.Error("a 401 is not ErrInvalidCredentials")
 	}
 	if classify("op", nil) != nil {
 		t.Fatal("classify(nil) != nil")
-	}
-	if err := classify("op", context.Canceled); errors.Is(err, ErrUnreachable) {
-		t.Fatal("a cancelled caller is not an unreachable host")
 	}
 }
 
@@ -75,13 +32,10 @@ func TestConfigValidate(t *testing.T) {
 		wantErr string
 		is      error
 	}{
-		{"ok negotiate http", Config{Host: "h", Username: "u"}, "", nil},
-		{"ok basic https", Config{Host: "h", Username: "u", HTTPS: true}, "", nil},
-		{"default configuration ok", Config{Host: "h", Username: "u", ConfigurationName: "microsoft.powershell"}, "", nil},
-		{"jea refused", Config{Host: "h", Username: "u", ConfigurationName: "JEA.Maintenance"}, `configuration "JEA.Maintenance"`, ErrConfigurationNotSupported},
-		{"basic over http refused", Config{Host: "h", Username: "u", Auth: "basic"}, "refused over plain HTTP", nil},
-		{"kerberos needs realm", Config{Host: "h", Username: "u", Auth: "kerberos"}, "realm is empty", nil},
-		{"all at once", Config{Auth: "digest", Codepage: 437}, "host: empty", nil},
+		{"ok negotiate http", Config{Endpoint: wsman.Endpoint{Host: "h", Username: "u"}}, "", nil},
+		{"default configuration ok", Config{Endpoint: wsman.Endpoint{Host: "h", Username: "u"}, ConfigurationName: "microsoft.powershell"}, "", nil},
+		{"jea refused", Config{Endpoint: wsman.Endpoint{Host: "h", Username: "u"}, ConfigurationName: "JEA.Maintenance"}, `configuration "JEA.Maintenance"`, ErrConfigurationNotSupported},
+		{"endpoint and codepage at once", Config{Codepage: 437}, "host: empty\nusername: empty\ncodepage 437", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,12 +59,9 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
-	c := Config{Host: "fe80::1", HTTPS: true, Path: "custom"}
+	c := Config{Endpoint: wsman.Endpoint{Host: "h", Username: "u"}}
 	c.setDefaults()
-	if c.Port != 5986 || c.Auth != "basic" || c.Path != "/custom" || c.Codepage != 65001 {
+	if c.Codepage != 65001 || c.Port != 5985 || c.Auth != "negotiate" {
 		t.Fatalf("defaults: %+v", c)
-	}
-	if got := c.endpointURL(); got != "https://[fe80::1]:5986/custom" {
-		t.Fatalf("url = %q", got)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/psgate/psgate/backend/wsman"
 )
 
 // fakeTarget is a minimal WinRS endpoint with a scripted stand-in for
@@ -78,8 +80,8 @@ func (f *fakeTarget) config() Config {
 	u := f.srv.Listener.Addr().String()
 	host, port, _ := strings.Cut(u, ":")
 	p, _ := strconv.Atoi(port)
-	return Config{Host: host, Port: p, HTTPS: true, Insecure: true, Username: "alice", Password: "pw",
-		ConnectTimeout: 2 * time.Second, OperationTimeout: time.Second}
+	return Config{Endpoint: wsman.Endpoint{Host: host, Port: p, HTTPS: true, Insecure: true, Username: "alice", Password: "pw",
+		ConnectTimeout: 2 * time.Second, OperationTimeout: time.Second}}
 }
 
 func (f *fakeTarget) openShells() int {
@@ -87,6 +89,13 @@ func (f *fakeTarget) openShells() int {
 	defer f.mu.Unlock()
 	return len(f.sh)
 }
+
+// quotaFault is a max-shells quota fault as Windows sends it.
+const quotaFault = `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd">` +
+	`<s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>w:InternalError</s:Value></s:Subcode></s:Code>` +
+	`<s:Reason><s:Text xml:lang="en-US">The WS-Management service cannot process the request.</s:Text></s:Reason>` +
+	`<s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150859173" Machine="h">` +
+	`<f:Message>This user has exceeded the maximum number of concurrent shells allowed for this plugin. &amp; more</f:Message></f:WSManFault></s:Detail></s:Fault></s:Body></s:Envelope>`
 
 var (
 	reAction  = regexp.MustCompile(`<a:Action[^>]*>([^<]*)</a:Action>`)
@@ -251,7 +260,7 @@ func (s *fakeShell) receive(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(&b, `<rsp:Stream Name="%s" CommandId="CMD-1">%s</rsp:Stream>`, c.stream, base64.StdEncoding.EncodeToString(c.data))
 	}
 	if done {
-		fmt.Fprintf(&b, `<rsp:CommandState CommandId="CMD-1" State="%s"><rsp:ExitCode>%d</rsp:ExitCode></rsp:CommandState>`, stateDone, code)
+		fmt.Fprintf(&b, `<rsp:CommandState CommandId="CMD-1" State="%s"><rsp:ExitCode>%d</rsp:ExitCode></rsp:CommandState>`, wsman.StateDone, code)
 	} else {
 		b.WriteString(`<rsp:CommandState CommandId="CMD-1" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running"/>`)
 	}

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psgate/psgate/backend/wsman"
 	"github.com/psgate/psgate/winrmsim"
 )
 
@@ -174,8 +175,8 @@ func TestKerberosSambaReloginOn401(t *testing.T) {
 func TestKerberosSambaDeadTarget(t *testing.T) {
 	k := sambaKerberos(t)
 	base := func(t *testing.T) Config {
-		return Config{Host: "127.0.0.1", Port: blackHole(t), HTTPS: true, Insecure: true, Auth: "kerberos",
-			Realm: k.Realm, KrbConf: k.Krb5Conf, SPN: k.SPN, Username: "alice", Password: k.UserPassword}
+		return Config{Endpoint: wsman.Endpoint{Host: "127.0.0.1", Port: blackHole(t), HTTPS: true, Insecure: true, Auth: "kerberos",
+			Realm: k.Realm, KrbConf: k.Krb5Conf, SPN: k.SPN, Username: "alice", Password: k.UserPassword}}
 	}
 	t.Run("connect timeout", func(t *testing.T) {
 		cfg := base(t)

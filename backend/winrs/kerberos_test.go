@@ -5,7 +5,6 @@ package winrs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -13,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jcmturner/gokrb5/v8/krberror"
-	"github.com/jcmturner/gokrb5/v8/messages"
-
+	"github.com/psgate/psgate/backend/wsman"
 	"github.com/psgate/psgate/winrmsim"
 )
 
@@ -62,9 +59,9 @@ func krbTargetWith(t testing.TB, k *winrmsim.SambaKerberos, sim winrmsim.Config)
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	return s, Config{Host: s.Host(), Port: s.Port(), HTTPS: sim.TLS, CACertPEM: s.CertPEM(), Auth: "kerberos",
+	return s, Config{Endpoint: wsman.Endpoint{Host: s.Host(), Port: s.Port(), HTTPS: sim.TLS, CACertPEM: s.CertPEM(), Auth: "kerberos",
 		Realm: k.Realm, KrbConf: k.Krb5Conf, SPN: k.SPN,
-		Username: "alice", Password: k.UserPassword, ConnectTimeout: 10 * time.Second, OperationTimeout: 2 * time.Second}
+		Username: "alice", Password: k.UserPassword, ConnectTimeout: 10 * time.Second, OperationTimeout: 2 * time.Second}}
 }
 
 func TestKerberosSambaConsole(t *testing.T) {
@@ -164,25 +161,6 @@ func TestKerberosNoKDC(t *testing.T) {
 	t.Logf("no KDC: %v", err)
 }
 
-// KDC errors as gokrb5 returns them (text only: its krberror keeps no type).
-func TestKerberosKDCErrorCategories(t *testing.T) {
-	for code, want := range map[int32]error{24: ErrInvalidCredentials, 6: ErrInvalidCredentials, 18: ErrInvalidCredentials,
-		23: ErrInvalidCredentials, 7: ErrUnknownComputer, 12: ErrAccessDenied} {
-		krbErr := messages.KRBError{ErrorCode: code}
-		for _, op := range []string{"kerberos login of alice@EXAMPLE.TEST", "kerberos service ticket for HTTP/x"} {
-			err := krbCategory(fmt.Errorf("%s: %v", op, krberror.Errorf(krbErr, krberror.KDCError, "AS Exchange Error")))
-			if !errors.Is(err, want) {
-				t.Errorf("KDC error %d (%s): %v, want %v", code, op, err, want)
-			}
-		}
-	}
-	// Other KDC errors stay uncategorised here; classify calls them "no logon servers".
-	err := krbCategory(fmt.Errorf("x: %v", messages.KRBError{ErrorCode: 37})) // KRB_AP_ERR_SKEW
-	if !errors.Is(classify("creating shell", err), ErrNoLogonServers) {
-		t.Errorf("clock skew: %v", classify("creating shell", err))
-	}
-}
-
 // BenchmarkKerberosSambaRoundTrip is one command (input line -> prompt)
 // through the console with Kerberos over HTTPS against the Samba KDC, next to
 // Basic over HTTPS. The console logs in once; each request carries a new
@@ -193,17 +171,4 @@ func BenchmarkKerberosSambaRoundTrip(b *testing.B) {
 	_, krb := krbTarget(b, k)
 	_, basic := simTarget(b, "basic", true)
 	benchRoundTrips(b, []namedConfig{{"basic-https", basic}, {"kerberos-https", krb}})
-}
-
-func TestKerberosSPNDefault(t *testing.T) {
-	cfg := Config{Host: "srv1.example.test", Auth: "kerberos", Realm: "EXAMPLE.TEST", Username: "alice"}
-	cfg.setDefaults()
-	if cfg.SPN != "HTTP/srv1.example.test" {
-		t.Fatalf("SPN %q, want HTTP/srv1.example.test", cfg.SPN)
-	}
-	cfg = Config{Host: "10.0.0.5", SPN: "HTTP/srv1.example.test"}
-	cfg.setDefaults()
-	if cfg.SPN != "HTTP/srv1.example.test" {
-		t.Fatalf("SPN %q: the configured one must stay", cfg.SPN)
-	}
 }

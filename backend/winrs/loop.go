@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/masterzen/winrm"
+
+	"github.com/psgate/psgate/backend/wsman"
 )
 
 // maxReceiveRetries is how many consecutive transport failures (dropped
@@ -23,18 +25,18 @@ func (c *Console) loop(ctx context.Context) {
 	failures := 0
 	for ctx.Err() == nil {
 		rctx, cancel := context.WithTimeout(ctx, c.reqTimeout())
-		body, err := c.recv.post(rctx, winrm.NewGetOutputRequest(c.url, c.shellID, c.cmdID, "stdout stderr", c.params))
+		body, err := c.recv.post(rctx, envelope(winrm.NewGetOutputRequest(c.url, c.shellID, c.cmdID, "stdout stderr", c.params)))
 		cancel()
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil {
-			var f *FaultError
-			if errors.As(err, &f) && f.isTimeout() {
+			var f *wsman.FaultError
+			if errors.As(err, &f) && f.OperationTimedOut() {
 				failures = 0 // nothing happened within OperationTimeout: poll again
 				continue
 			}
-			if failures++; failures <= maxReceiveRetries && f == nil && isNetError(err) {
+			if failures++; failures <= maxReceiveRetries && f == nil && wsman.IsNetworkError(err) {
 				c.log.Debug("winrs receive retry", "shell", c.shellID, "error", err)
 				sleepCtx(ctx, time.Duration(failures)*100*time.Millisecond)
 				continue
@@ -43,19 +45,19 @@ func (c *Console) loop(ctx context.Context) {
 			return
 		}
 		failures = 0
-		reply, err := parseReceive(body)
+		reply, err := wsman.ParseReceive(body)
 		if err != nil {
 			c.end(Event{Kind: Exited, ExitCode: -1, Err: err})
 			return
 		}
-		for _, ch := range reply.chunks {
-			c.handle(ch)
+		for _, st := range reply.Streams {
+			c.handle(st)
 		}
-		if reply.done {
+		if reply.Done {
 			for _, ev := range c.out.flush() {
 				c.deliver(ev)
 			}
-			c.end(Event{Kind: Exited, ExitCode: reply.exitCode, Success: reply.exitCode == 0})
+			c.end(Event{Kind: Exited, ExitCode: reply.ExitCode, Success: reply.ExitCode == 0})
 			return
 		}
 	}
@@ -69,12 +71,12 @@ func (c *Console) end(ev Event) {
 	_ = c.release()
 }
 
-func (c *Console) handle(ch chunk) {
+func (c *Console) handle(st wsman.Stream) {
 	var evs []Event
-	if ch.stream == "stderr" {
-		evs = c.out.stderr(ch.data)
+	if st.Name == "stderr" {
+		evs = c.out.stderr(st.Data)
 	} else {
-		evs = c.out.stdout(ch.data)
+		evs = c.out.stdout(st.Data)
 	}
 	for _, ev := range evs {
 		c.deliver(ev)

@@ -12,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psgate/psgate/backend/wsman"
 	"github.com/psgate/psgate/winrmsim"
 )
 
 // The console backend against the simulator's fault injection and quotas
 // (winrmsim Faults, MaxShellsPerUser, MaxOperationsPerUser, shell expiry),
 // Basic over HTTPS. Every test fails on a goroutine leak: the console is
-// closed (its posters drop their idle connections), the simulator closed,
+// closed (its clients drop their idle connections), the simulator closed,
 // then the count must settle back to where it was.
 
 // faultTarget starts a simulator with cfg (alice/pw, HTTPS) and returns the
@@ -36,8 +37,8 @@ func faultTarget(t *testing.T, cfg winrmsim.Config) (*winrmsim.Server, Config) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	return s, Config{Host: s.Host(), Port: s.Port(), HTTPS: true, CACertPEM: s.CertPEM(), Auth: "basic",
-		Username: "alice", Password: "pw", ConnectTimeout: 5 * time.Second, OperationTimeout: 2 * time.Second}
+	return s, Config{Endpoint: wsman.Endpoint{Host: s.Host(), Port: s.Port(), HTTPS: true, CACertPEM: s.CertPEM(), Auth: "basic",
+		Username: "alice", Password: "pw", ConnectTimeout: 5 * time.Second, OperationTimeout: 2 * time.Second}}
 }
 
 // startBounded runs Start and fails the test if it does not return within
@@ -250,7 +251,7 @@ func TestSimFaultExpiredShell(t *testing.T) {
 func checkExpired(t *testing.T, ev Event) {
 	t.Helper()
 	var f *FaultError
-	if ev.Kind != Exited || !errors.As(ev.Err, &f) || f.Code != codeInvalidSelectors ||
+	if ev.Kind != Exited || !errors.As(ev.Err, &f) || f.Code != wsman.CodeInvalidSelectors ||
 		!strings.Contains(ev.Err.Error(), "the shell was not found on the server") {
 		t.Fatalf("exit event %+v, want Exited with fault 2150858843 (shell not found)", ev)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psgate/psgate/backend/wsman"
 	"github.com/psgate/psgate/winrmsim"
 )
 
@@ -67,8 +68,8 @@ func simNTLMTarget(t testing.TB) (*winrmsim.Server, *connTracker, Config) {
 		}
 	})
 	a := l.Addr().(*net.TCPAddr)
-	return s, tl, Config{Host: a.IP.String(), Port: a.Port, Auth: "negotiate", Username: `WINSRV01\alice`,
-		Password: "pw", ConnectTimeout: 5 * time.Second, OperationTimeout: 2 * time.Second}
+	return s, tl, Config{Endpoint: wsman.Endpoint{Host: a.IP.String(), Port: a.Port, Auth: "negotiate", Username: `WINSRV01\alice`,
+		Password: "pw", ConnectTimeout: 5 * time.Second, OperationTimeout: 2 * time.Second}}
 }
 
 func TestSimNTLMSealed(t *testing.T) {
@@ -81,7 +82,7 @@ func TestSimNTLMSealed(t *testing.T) {
 	if out, ev := run(t, c, rec, "Write-Error 'boom'"); ev.Kind != Prompt || ev.Success || !strings.Contains(out[StreamStderr], "boom") {
 		t.Fatalf("stderr: %q %+v", out, ev)
 	}
-	// Every connection dropped: both posters see a new connection, the
+	// Every connection dropped: both clients see a new connection, the
 	// simulator asks it to authenticate again, the session carries on.
 	tl.dropAll()
 	if out, ev := run(t, c, rec, "Write-Output 'again'"); ev.Kind != Prompt || out[StreamStdout] != "again\r\n" {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psgate/psgate/backend/wsman"
 	"github.com/psgate/psgate/winrmsim"
 )
 
@@ -26,8 +27,8 @@ func simTarget(t testing.TB, auth string, tls bool) (*winrmsim.Server, Config) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, Config{Host: s.Host(), Port: s.Port(), HTTPS: tls, CACertPEM: s.CertPEM(), Auth: auth,
-		Username: "alice", Password: "pw", ConnectTimeout: 5 * time.Second, OperationTimeout: 2 * time.Second}
+	return s, Config{Endpoint: wsman.Endpoint{Host: s.Host(), Port: s.Port(), HTTPS: tls, CACertPEM: s.CertPEM(), Auth: auth,
+		Username: "alice", Password: "pw", ConnectTimeout: 5 * time.Second, OperationTimeout: 2 * time.Second}}
 }
 
 func startSim(t *testing.T, cfg Config) (*Console, *recorder) {

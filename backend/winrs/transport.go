@@ -1,359 +1,46 @@
 package winrs
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	azntlm "github.com/Azure/go-ntlmssp"
-	"github.com/bodgit/ntlmssp"
-	ntlmhttp "github.com/bodgit/ntlmssp/http"
 	"github.com/masterzen/winrm"
 	"github.com/masterzen/winrm/soap"
+
+	"github.com/psgate/psgate/backend/wsman"
 )
 
-// poster sends one SOAP envelope and returns the reply body. A non-200
-// reply is a *FaultError. Every call is bounded by ctx.
-type poster interface {
-	post(ctx context.Context, msg *soap.SoapMessage) (string, error)
-	close()
-}
+// transport makes a wsman.Client a masterzen winrm.Transporter: masterzen
+// builds the envelopes, the client sends them. The console posts through
+// post, with its context, masterzen's envelopes (envelope) and wsman's own
+// (the Signal masterzen cannot build).
+type transport struct{ c *wsman.Client }
 
-// httpPoster is our own winrm.Transporter. masterzen's transports cannot be
-// given a context, its Encryption uses a bare http.Client (no Dial, no TLS
-// settings, no timeouts: a black-holed host hangs it forever) and shares NTLM
-// state between concurrent Posts (masterzen#142), and every transport ignores
-// a custom path (Endpoint.url() is always /wsman). So this one does Basic,
-// NTLM (Azure/go-ntlmssp, as masterzen's ClientNTLM), NTLM with message
-// encryption (bodgit/ntlmssp, the same library and wire format as
-// masterzen's Encryption) and Kerberos (gokrb5, kerberos.go: one login per
-// console instead of masterzen's ClientKerberos, which logs in for every
-// request) over an http.Client we control. Posts on one
-// httpPoster are serialised (mu): the console gives its Receive loop a
-// poster of its own, so Send never waits for a long-poll, and no NTLM state is
-// ever shared between concurrent requests (#142 worked around).
-type httpPoster struct {
-	mu       sync.Mutex
-	url      string
-	mode     string // "basic", "ntlm", "sealed", "kerberos"
-	user     string
-	password string
-	krb      *krbAuth // kerberos mode: the console's credential, shared with its other poster
-	tr       *http.Transport
-	client   *http.Client
-	session  *ntlmssp.SecuritySession // sealed mode: the current connection's
-	dialed   atomic.Bool              // a new connection was opened since the handshake
-}
+var _ winrm.Transporter = transport{}
 
-var _ winrm.Transporter = (*httpPoster)(nil)
-
-// Buffer sizes of a poster's connection (net/http's default: 4 KiB each).
-// A keystroke's Send envelope with its headers fits the write buffer, so it
-// leaves in one write.
-const (
-	transportReadBuffer  = 1 << 10
-	transportWriteBuffer = 2 << 10
-)
-
-func newHTTPPoster(cfg *Config, mode string, krb *krbAuth) (*httpPoster, error) {
-	tlsCfg := &tls.Config{
-		InsecureSkipVerify: cfg.Insecure, //nolint:gosec // operator's explicit choice
-		ServerName:         cfg.TLSServerName,
-		MinVersion:         tls.VersionTLS12,
-	}
-	if len(cfg.CACertPEM) > 0 {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(cfg.CACertPEM) {
-			return nil, errors.New("ca certificates: no PEM certificate found")
-		}
-		tlsCfg.RootCAs = pool
-	}
-	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
-	p := &httpPoster{url: cfg.endpointURL(), mode: mode, user: cfg.Username, password: cfg.Password, krb: krb}
-	if mode == "kerberos" {
-		p.password = "" // the gokrb5 client holds the credential
-	}
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := dialer.DialContext(ctx, network, addr)
-			if err == nil {
-				p.dialed.Store(true)
-			}
-			return c, err
-		},
-		TLSClientConfig:     tlsCfg,
-		TLSHandshakeTimeout: cfg.ConnectTimeout,
-		MaxIdleConnsPerHost: 1, // one request at a time per poster: one connection (NTLM binds to it)
-		// An idle console's control connection is dropped after a while (a
-		// Send reconnects); the receive connection is never idle.
-		IdleConnTimeout:   30 * time.Second,
-		ForceAttemptHTTP2: false,
-		// Every console keeps two connections (control and receive) for
-		// its whole life, so their bufio buffers are most of its memory
-		// (docs/PERFORMANCE.md). Reads and writes of a reply or envelope larger
-		// than the buffer go straight to the TLS connection, which frames
-		// records of its own; measured: no loss of round trip or throughput.
-		ReadBufferSize:  transportReadBuffer,
-		WriteBufferSize: transportWriteBuffer,
-	}
-	p.tr = tr
-	var rt http.RoundTripper = tr
-	if mode == "ntlm" {
-		rt = &azntlm.Negotiator{RoundTripper: tr}
-	}
-	p.client = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse // never follow a redirect with credentials
-	}}
-	return p, nil
-}
-
-// Transport implements winrm.Transporter; the poster is configured already.
-func (p *httpPoster) Transport(*winrm.Endpoint) error { return nil }
+// Transport implements winrm.Transporter; the client is configured already.
+func (transport) Transport(*winrm.Endpoint) error { return nil }
 
 // Post implements winrm.Transporter for callers holding only a
 // winrm.Client; it is bounded by a generous default deadline.
-func (p *httpPoster) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, error) {
+func (t transport) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	return p.post(ctx, msg)
+	reply, err := t.post(ctx, envelope(msg))
+	return string(reply), err
 }
 
-func (p *httpPoster) post(ctx context.Context, msg *soap.SoapMessage) (string, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	body := []byte(msg.String())
-	switch p.mode {
-	case "sealed":
-		return p.postSealed(ctx, body)
-	case "kerberos":
-		return p.postKerberos(ctx, body)
-	}
-	req, err := p.newRequest(ctx, body)
-	if err != nil {
-		return "", err
-	}
-	// Basic: preemptive. NTLM: the Negotiator reads these credentials and
-	// runs the NTLM handshake instead.
-	req.SetBasicAuth(p.user, p.password)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	return readReply(resp)
+// envelope is the body of msg, an envelope masterzen built.
+func envelope(msg *soap.SoapMessage) []byte { return []byte(msg.String()) }
+
+// post sends one envelope and returns the reply body (wsman.Client.Post).
+func (t transport) post(ctx context.Context, body []byte) ([]byte, error) {
+	return t.c.Post(ctx, body)
 }
 
-func (p *httpPoster) newRequest(ctx context.Context, body []byte) (*http.Request, error) {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
+// close is the client's Close; a zero transport has nothing to close.
+func (t transport) close() {
+	if t.c != nil {
+		t.c.Close()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, r)
-	if err != nil {
-		return nil, fmt.Errorf("building request for %s: %w", p.url, err)
-	}
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.Header.Set("User-Agent", "psgate WinRM client")
-	// Let net/http resend the request on a fresh connection when a kept-alive
-	// one turns out to be closed by the server before it read anything (a nil
-	// value marks it replayable without sending the header).
-	req.Header["Idempotency-Key"] = nil
-	return req, nil
-}
-
-// postSealed sends body sealed with NTLM (seal.go). Like pywinrm, and
-// unlike masterzen's Encryption (which runs a new handshake per Post and
-// gets no security session at all when the server already trusts the
-// connection), the handshake runs once per TCP connection and its security
-// session (sequence numbers, RC4 state) is kept for the following requests:
-// NTLM authenticates the connection, not the request. A new connection
-// (idle timeout, server restart) is noticed by the dialer; the request is
-// then answered 401 and is sent again after a fresh handshake.
-func (p *httpPoster) postSealed(ctx context.Context, body []byte) (string, error) {
-	for attempt := 0; ; attempt++ {
-		if p.session == nil || p.dialed.Load() {
-			if err := p.handshake(ctx); err != nil {
-				return "", err
-			}
-		}
-		reply, err := p.sendSealed(ctx, body)
-		var f *FaultError
-		if attempt == 0 && errors.As(err, &f) && f.Status == http.StatusUnauthorized && p.dialed.Load() {
-			p.session = nil
-			continue
-		}
-		return reply, err
-	}
-}
-
-// handshake runs NTLM on a new connection (an empty-body POST, as masterzen
-// and pywinrm do) and keeps its security session.
-func (p *httpPoster) handshake(ctx context.Context) error {
-	p.session = nil
-	p.tr.CloseIdleConnections() // a connection the server already trusts would skip the challenge
-	user, domain := splitUser(p.user)
-	nc, err := ntlmssp.NewClient(ntlmssp.SetUserInfo(user, p.password), ntlmssp.SetDomain(domain),
-		ntlmssp.SetVersion(ntlmssp.DefaultVersion()))
-	if err != nil {
-		return fmt.Errorf("ntlm client: %w", err)
-	}
-	hc, err := ntlmhttp.NewClient(p.client, nc)
-	if err != nil {
-		return fmt.Errorf("ntlm http client: %w", err)
-	}
-	req, err := p.newRequest(ctx, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxReply))
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return parseFault(resp.StatusCode, "")
-	}
-	if p.session = nc.SecuritySession(); p.session == nil {
-		return errors.New("ntlm handshake: no security session (server did not negotiate sealing)")
-	}
-	p.dialed.Store(false)
-	return nil
-}
-
-func (p *httpPoster) sendSealed(ctx context.Context, body []byte) (string, error) {
-	sealed, err := sealBody(p.session, body)
-	if err != nil {
-		return "", err
-	}
-	req, err := p.newRequest(ctx, sealed)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", sealContentType)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		p.session = nil // the RC4 stream may be out of step now
-		return "", err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
-	if err != nil {
-		p.session = nil
-		return "", fmt.Errorf("reading reply (http %d): %w", resp.StatusCode, err)
-	}
-	if strings.Contains(resp.Header.Get("Content-Type"), `protocol="`+sealProtocol+`"`) {
-		if raw, err = unsealBody(p.session, raw); err != nil {
-			p.session = nil
-			return "", err
-		}
-	} else if resp.StatusCode == http.StatusOK {
-		return "", errors.New("reply not encrypted although the request was")
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", parseFault(resp.StatusCode, string(raw))
-	}
-	return string(raw), nil
-}
-
-func splitUser(u string) (user, domain string) {
-	if d, n, ok := strings.Cut(u, `\`); ok {
-		return n, d
-	}
-	if n, d, ok := strings.Cut(u, "@"); ok {
-		return n, d
-	}
-	return u, ""
-}
-
-// maxReply bounds a reply body (MaxEnvelopeSize is 150 KiB; leave room).
-const maxReply = 8 << 20
-
-func readReply(resp *http.Response) (string, error) {
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
-	if err != nil {
-		return "", fmt.Errorf("reading reply (http %d): %w", resp.StatusCode, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", parseFault(resp.StatusCode, string(b))
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, "application/soap+xml") {
-		return "", fmt.Errorf("reply content type %q: not SOAP", ct)
-	}
-	return string(b), nil
-}
-
-// postKerberos sends body with a fresh Kerberos AP-REQ (kerberos.go):
-// Kerberos authenticates each request, not the connection. A 401 (the
-// target refused the ticket: e.g. its key changed since the ticket was
-// issued) makes the console log in again and get a new ticket, once; a
-// second 401 is the caller's *FaultError (ErrInvalidCredentials).
-func (p *httpPoster) postKerberos(ctx context.Context, body []byte) (string, error) {
-	for attempt := 0; ; attempt++ {
-		auth, gen, err := p.krb.header(ctx)
-		if err != nil {
-			return "", err
-		}
-		req, err := p.newRequest(ctx, body)
-		if err != nil {
-			return "", err
-		}
-		req.Header.Set("Authorization", auth)
-		resp, err := p.client.Do(req)
-		if err != nil {
-			return "", err
-		}
-		reply, err := readReply(resp)
-		var f *FaultError
-		if attempt == 0 && errors.As(err, &f) && f.Status == http.StatusUnauthorized {
-			if err := p.krb.relogin(ctx, gen); err != nil {
-				return "", err
-			}
-			continue
-		}
-		return reply, err
-	}
-}
-
-// close drops the idle connections and the password (kerberos: the
-// console's gokrb5 client, its TGT and tickets). It waits for a post in
-// flight (bounded by that post's deadline).
-func (p *httpPoster) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.tr.CloseIdleConnections()
-	p.password = ""
-	if p.krb != nil {
-		p.krb.destroy()
-	}
-}
-
-// newPoster picks the transport for cfg.Auth. krb is the console's
-// Kerberos credential (Auth "kerberos"), shared by its posters.
-func newPoster(cfg *Config, krb *krbAuth) (poster, error) {
-	switch cfg.Auth {
-	case "basic":
-		return newHTTPPoster(cfg, "basic", nil)
-	case "negotiate":
-		if cfg.HTTPS {
-			return newHTTPPoster(cfg, "ntlm", nil)
-		}
-		return newHTTPPoster(cfg, "sealed", nil)
-	case "kerberos":
-		if krb == nil {
-			return nil, errors.New("auth \"kerberos\": no credential")
-		}
-		return newHTTPPoster(cfg, "kerberos", krb)
-	}
-	return nil, fmt.Errorf("auth %q: unsupported", cfg.Auth)
 }

@@ -47,6 +47,7 @@ import (
 
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/backend/winrs"
+	"github.com/psgate/psgate/backend/wsman"
 	"github.com/psgate/psgate/identity/local"
 	"github.com/psgate/psgate/session"
 )
@@ -612,8 +613,8 @@ func newConsolePaths(b *testing.B) consolePaths {
 	ts, _, _, port := simGatewayPort(b)
 
 	events := make(chan winrs.Event, 1024)
-	direct, err := winrs.Start(context.Background(), winrs.Config{Host: "127.0.0.1", Port: port, HTTPS: true, Insecure: true,
-		Auth: "basic", Username: benchUser, Password: benchPassword}, func(ev winrs.Event) { events <- ev })
+	direct, err := winrs.Start(context.Background(), winrs.Config{Endpoint: wsman.Endpoint{Host: "127.0.0.1", Port: port, HTTPS: true, Insecure: true,
+		Auth: "basic", Username: benchUser, Password: benchPassword}}, func(ev winrs.Event) { events <- ev })
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package winrs
+package wsman
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ func testTicket(cipher byte) messages.Ticket {
 // authenticator times that strictly increase: a target's replay cache
 // refuses two with the same time to the microsecond. Offline: no KDC.
 func TestKerberosNegotiateToken(t *testing.T) {
-	k := &krbAuth{spn: "HTTP/winsrv01.example.test", realm: "EXAMPLE.TEST",
+	k := &Kerberos{spn: "HTTP/winsrv01.example.test", realm: "EXAMPLE.TEST",
 		cl: client.NewWithPassword("alice", "EXAMPLE.TEST", "pw", config.New())}
 	key := types.EncryptionKey{KeyType: etypeID.AES256_CTS_HMAC_SHA1_96, KeyValue: bytes.Repeat([]byte{7}, 32)}
 	// As if the clock stood still (or went back): a later time all the same.

@@ -1,4 +1,4 @@
-package winrs
+package wsman
 
 import (
 	"bytes"
@@ -23,9 +23,9 @@ import (
 	"github.com/jcmturner/gokrb5/v8/types"
 )
 
-// krbAuth is one console's Kerberos credential, shared by its two posters:
-// a gokrb5 client that logs in once (AS exchange) at the console's first
-// request, gets the service ticket for Config.SPN once (TGS exchange; gokrb5
+// Kerberos is one Kerberos credential (a console's), shared by the Clients
+// given it: a gokrb5 client that logs in once (AS exchange) at the first
+// request, gets the service ticket for Endpoint.SPN once (TGS exchange; gokrb5
 // caches it and renews the TGT in the background before it expires, or
 // logs in again with the password it holds when the TGT can no longer be
 // renewed), and from then on builds a fresh AP-REQ per request without
@@ -35,9 +35,9 @@ import (
 // gokrb5 takes no context: every call that may reach the KDC runs in a
 // goroutine the caller stops waiting for at its deadline (call); gokrb5
 // bounds it itself (5 s to connect and 5 s to answer, per KDC).
-type krbAuth struct {
+type Kerberos struct {
 	mu    sync.Mutex
-	cl    *client.Client // nil after destroy
+	cl    *client.Client // nil after Close
 	gen   uint64         // counts logins (relogin after a 401 runs once per login)
 	spn   string
 	realm string
@@ -48,20 +48,22 @@ type krbAuth struct {
 	tktCipher []byte // its encrypted part, to notice a new ticket
 }
 
-// newKrbAuth loads cfg.KrbConf and makes the client; it does not contact
-// the KDC yet.
-func newKrbAuth(cfg *Config) (*krbAuth, error) {
-	conf, err := config.Load(cfg.KrbConf)
+// NewKerberos loads e.KrbConf and makes the gokrb5 client for e.Username
+// in e.Realm (e is defaulted here); it does not contact the KDC yet. The
+// credential holds the password until Close.
+func NewKerberos(e Endpoint) (*Kerberos, error) {
+	e.SetDefaults()
+	conf, err := config.Load(e.KrbConf)
 	if err != nil {
-		return nil, fmt.Errorf("kerberos: loading krb5.conf %q: %w", cfg.KrbConf, err)
+		return nil, fmt.Errorf("kerberos: loading krb5.conf %q: %w", e.KrbConf, err)
 	}
-	name, _ := splitUser(cfg.Username)
-	k := &krbAuth{spn: cfg.SPN, realm: cfg.Realm, conf: conf}
-	k.cl = k.newClient(name, cfg.Password)
+	name, _ := splitUser(e.Username)
+	k := &Kerberos{spn: e.SPN, realm: e.Realm, conf: conf}
+	k.cl = k.newClient(name, e.Password)
 	return k, nil
 }
 
-func (k *krbAuth) newClient(name, password string) *client.Client {
+func (k *Kerberos) newClient(name, password string) *client.Client {
 	// As masterzen's ClientKerberos: no FAST, and pre-authentication data in
 	// the first AS-REQ (one AS exchange instead of two).
 	return client.NewWithPassword(name, k.realm, password, k.conf,
@@ -69,8 +71,8 @@ func (k *krbAuth) newClient(name, password string) *client.Client {
 }
 
 // header returns the Authorization value for one request, logging in
-// first when the console has not yet, and the login generation it used.
-func (k *krbAuth) header(ctx context.Context) (string, uint64, error) {
+// first when the credential has not yet, and the login generation it used.
+func (k *Kerberos) header(ctx context.Context) (string, uint64, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.cl == nil {
@@ -100,7 +102,7 @@ func (k *krbAuth) header(ctx context.Context) (string, uint64, error) {
 }
 
 // login runs the AS exchange and gets the service ticket; k.mu is held.
-func (k *krbAuth) login(ctx context.Context) error {
+func (k *Kerberos) login(ctx context.Context) error {
 	cl := k.cl
 	if err := k.call(ctx, cl, cl.Login); err != nil {
 		return k.kdcError(ctx, "login of "+cl.Credentials.UserName()+"@"+k.realm, err)
@@ -111,8 +113,8 @@ func (k *krbAuth) login(ctx context.Context) error {
 
 // relogin replaces the client with a new one (new TGT, no cached service
 // ticket) after the target refused a ticket of login generation gen; when
-// the other poster did so already, it does nothing.
-func (k *krbAuth) relogin(ctx context.Context, gen uint64) error {
+// another Client did so already, it does nothing.
+func (k *Kerberos) relogin(ctx context.Context, gen uint64) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.cl == nil {
@@ -130,7 +132,7 @@ func (k *krbAuth) relogin(ctx context.Context, gen uint64) error {
 // kdcError names the operation and categorises gokrb5's error; a caller's
 // cancellation stays context.Canceled, a KDC that did not answer before
 // the request's deadline is "no logon servers".
-func (k *krbAuth) kdcError(ctx context.Context, op string, err error) error {
+func (k *Kerberos) kdcError(ctx context.Context, op string, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("kerberos %s: %w", op, err)
@@ -143,13 +145,13 @@ func (k *krbAuth) kdcError(ctx context.Context, op string, err error) error {
 // negotiateToken builds an SPNEGO NegTokenInit carrying a krb5 AP-REQ
 // (RFC 4559, as Windows clients send to WinRM) with a fresh authenticator.
 // No mutual authentication, delegation or message protection is asked for.
-func (k *krbAuth) negotiateToken(tkt messages.Ticket, key types.EncryptionKey) ([]byte, error) {
+func (k *Kerberos) negotiateToken(tkt messages.Ticket, key types.EncryptionKey) ([]byte, error) {
 	auth, err := types.NewAuthenticator(k.cl.Credentials.Domain(), k.cl.Credentials.CName())
 	if err != nil {
 		return nil, fmt.Errorf("kerberos authenticator: %w", err)
 	}
 	// A target's replay cache refuses two authenticators of one client with
-	// the same time (to the microsecond): the two posters of a console
+	// the same time (to the microsecond): the two Clients of a console
 	// could otherwise build theirs in the same microsecond.
 	t := auth.CTime.Truncate(time.Microsecond)
 	if !t.After(k.last) {
@@ -193,7 +195,7 @@ type apReqASN1 struct {
 
 // marshalAPReq is gokrb5's APReq.Marshal, but marshals the ticket only
 // when it changed (a third of the cost of a token otherwise); k.mu is held.
-func (k *krbAuth) marshalAPReq(a *messages.APReq) ([]byte, error) {
+func (k *Kerberos) marshalAPReq(a *messages.APReq) ([]byte, error) {
 	if k.tkt == nil || !bytes.Equal(k.tktCipher, a.Ticket.EncPart.Cipher) {
 		tb, err := a.Ticket.Marshal()
 		if err != nil {
@@ -226,9 +228,10 @@ func addAppTag0(b []byte) []byte {
 	return out
 }
 
-// destroy stops the client's TGT renewal and drops its credential and
-// tickets (the password included). Idempotent.
-func (k *krbAuth) destroy() {
+// Close stops the client's TGT renewal and drops its credential and
+// tickets (the password included). Idempotent; a Client using the
+// credential fails its later Posts.
+func (k *Kerberos) Close() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.cl != nil {
@@ -241,7 +244,7 @@ func (k *krbAuth) destroy() {
 // waiting for it when ctx ends. f then finishes in the background; should
 // cl have been replaced or destroyed meanwhile, it is destroyed again then,
 // so that a late login cannot leave its TGT renewal goroutine behind.
-func (k *krbAuth) call(ctx context.Context, cl *client.Client, f func() error) error {
+func (k *Kerberos) call(ctx context.Context, cl *client.Client, f func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -285,13 +288,13 @@ func krbErrorCategory(code int) error {
 // krbCategory wraps a gokrb5 KDC error, or its failure to reach a KDC,
 // with its category. gokrb5's krberror keeps only the text of the KDC's
 // KRBError ("KRB Error: (24) KDC_ERR_PREAUTH_FAILED ..."), so the code is
-// read from it; any other error is returned as it is (and classify calls a
+// read from it; any other error is returned as it is (and Classify calls a
 // remaining KDC error "no logon servers").
 func krbCategory(err error) error {
 	s := err.Error()
 	if strings.Contains(s, "Networking_Error") && strings.Contains(s, "KDC") {
 		// gokrb5 could not reach any KDC of the realm: its "connection
-		// refused" is the KDC's, not the target's (classify would say
+		// refused" is the KDC's, not the target's (Classify would say
 		// ErrUnreachable).
 		return fmt.Errorf("%w: %w", ErrNoLogonServers, err)
 	}

@@ -1,4 +1,4 @@
-package winrs
+package wsman
 
 import (
 	"errors"
