@@ -291,7 +291,7 @@ var streamRE = regexp.MustCompile(`<rsp:Stream Name="stdout" CommandId="[^"]*">(
 func TestSlowOutputMasterzen(t *testing.T) {
 	done := leakCheck(t)
 	log := &syncBuffer{}
-	s := startSim(t, winrmsim.Config{Users: map[string]string{"alice": "pw"}, Logger: slog.New(slog.NewTextHandler(log, nil)),
+	s := startSim(t, winrmsim.Config{Users: map[string]string{"alice": "pw"}, Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Faults: winrmsim.Faults{SlowOutput: winrmsim.SlowOutput{ChunkBytes: 3, Every: time.Millisecond}}})
 	c := masterzenClient(t, s, "alice", "pw")
 	var out, errb bytes.Buffer
@@ -312,7 +312,7 @@ func TestSlowOutputMasterzen(t *testing.T) {
 func TestOperationTimeoutRetried(t *testing.T) {
 	done := leakCheck(t)
 	log := &syncBuffer{}
-	s := startSim(t, winrmsim.Config{Users: map[string]string{"alice": "pw"}, Logger: slog.New(slog.NewTextHandler(log, nil)),
+	s := startSim(t, winrmsim.Config{Users: map[string]string{"alice": "pw"}, Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Faults: winrmsim.Faults{Latency: 5 * time.Millisecond}})
 	params := *winrm.DefaultParameters
 	params.Timeout = "PT0.3S"

@@ -201,7 +201,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
 	w.Header().Set("Server", "Microsoft-HTTPAPI/2.0")
 	status, action := s.handle(w, r)
-	s.cfg.Logger.Info("wsman request", "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path,
+	s.cfg.Logger.Debug("wsman request", "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path,
 		"action", action, "status", status, "duration", time.Since(start))
 }
 

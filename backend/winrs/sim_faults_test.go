@@ -89,7 +89,7 @@ func untilExited(t *testing.T, rec *recorder) Event {
 func TestSimFaultOperationTimeout(t *testing.T) {
 	base := runtime.NumGoroutine()
 	log := &lockedBuffer{}
-	s, cfg := faultTarget(t, winrmsim.Config{Logger: slog.New(slog.NewTextHandler(log, nil)),
+	s, cfg := faultTarget(t, winrmsim.Config{Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Faults: winrmsim.Faults{Latency: 5 * time.Millisecond}})
 	cfg.OperationTimeout = 400 * time.Millisecond
 	c, rec := startSim(t, cfg)
@@ -129,7 +129,7 @@ func TestSimFaultDrop(t *testing.T) {
 		// retries a failed poll. The session survives.
 		base := runtime.NumGoroutine()
 		log := &lockedBuffer{}
-		s, cfg := faultTarget(t, winrmsim.Config{Logger: slog.New(slog.NewTextHandler(log, nil)),
+		s, cfg := faultTarget(t, winrmsim.Config{Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			Faults: winrmsim.Faults{DropEvery: 4}})
 		c, rec := startSim(t, cfg)
 		for i := range 5 {

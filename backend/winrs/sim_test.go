@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -193,4 +194,38 @@ func TestSimFiveMegabytes(t *testing.T) {
 	if out, ev := run(t, c, rec, "Write-Output 'after'"); ev.Kind != Prompt || out[StreamStdout] != "after\r\n" {
 		t.Fatalf("after flood: %q %+v", out, ev)
 	}
+}
+
+// TestSimInitScriptQuiet: the console's init script runs on the simulator
+// as on Windows, without the "init script reported failure" warning that
+// every demo console used to log (issue 11).
+func TestSimInitScriptQuiet(t *testing.T) {
+	_, cfg := simTarget(t, "basic", true)
+	var logs lockedLog
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, rec := startSim(t, cfg)
+	if _, ev := run(t, c, rec, "'ready'"); !ev.Success {
+		t.Fatalf("first command: %+v", ev)
+	}
+	if s := logs.String(); strings.Contains(s, "init script reported failure") || strings.Contains(s, "level=WARN") {
+		t.Errorf("console start logged a warning:\n%s", s)
+	}
+}
+
+// lockedLog is a log destination safe for the console's goroutines.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -37,6 +37,8 @@ const (
 type demoOptions struct {
 	listen   string
 	password string
+	// verbose logs at DEBUG (every WS-Man request of the simulator).
+	verbose bool
 	// ready, when set, receives the gateway's URL once it listens (tests).
 	ready func(url, adminURL, tokenFile string)
 	// sessions, when set, tunes the session manager's config (tests: short
@@ -59,6 +61,7 @@ that is removed on Ctrl+C.`,
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8443", "gateway `address`")
 	cmd.Flags().StringVar(&o.password, "password", "", "demo user's `password` (default random)")
+	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "log at DEBUG (every WS-Man request of the simulator)")
 	return cmd
 }
 
@@ -75,7 +78,11 @@ func randomPassword() (string, error) {
 }
 
 func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	level := slog.LevelInfo
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	pw := o.password
 	if pw == "" {
 		if pw, err = randomPassword(); err != nil {
@@ -194,10 +201,11 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
   Certificate:  self-signed, SHA-256 %s
   Computer:     %s (built-in WinRM simulator, %s)
   Files:        %s (removed on exit)
-  Admin API:    psgate session list --admin-url http://%s --token-file %s
+  Admin API:    %s
 
 Press Ctrl+C to stop.
-`, url, demoUser, pw, cert.Fingerprint, demoHost, net.JoinHostPort("127.0.0.1", strconv.Itoa(simPort)), dir, adminAddr, tokFile)
+`, url, demoUser, pw, cert.Fingerprint, demoHost, net.JoinHostPort("127.0.0.1", strconv.Itoa(simPort)), dir,
+		adminCommand(adminAddr, tokFile))
 	if o.ready != nil {
 		o.ready(url, "http://"+adminAddr, tokFile)
 	}
@@ -271,4 +279,23 @@ audit:
 		return fmt.Errorf("demo: write config: %w", err)
 	}
 	return nil
+}
+
+// adminCommand is the `session list` line the demo prints: it names the
+// binary that is running (a newcomer after `make run` has no psgate on
+// PATH), quoted for a POSIX shell, so that it runs as printed.
+func adminCommand(adminAddr, tokFile string) string {
+	self, err := os.Executable()
+	if err != nil {
+		self = "psgate"
+	}
+	return shellQuote(self) + " session list --admin-url http://" + adminAddr + " --token-file " + shellQuote(tokFile)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:,=@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

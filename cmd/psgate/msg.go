@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/psgate/psgate/gateway"
+	"github.com/psgate/psgate/session"
 )
 
 // newMsgCmd is `psgate msg` (RDS msg): a message to the consoles of a
@@ -52,26 +53,26 @@ func newMsgCmd(e *env) *cobra.Command {
 			if from == "" {
 				from = "Administrator"
 			}
-			n := 0
+			received := 0
 			for _, t := range to {
 				ds, err := c.Message(cmd.Context(), gateway.AdminMessage{To: t, From: from, Text: text, Seconds: seconds, Wait: wait})
 				if errors.Is(err, gateway.ErrAdminNotFound) {
-					fmt.Fprintf(e.stderr, "No session for %s.\n", t)
+					fmt.Fprintf(e.stderr, "No session for %s.\n", terminalSafe(t))
 					continue
 				}
 				if err != nil {
 					return err
 				}
-				n += len(ds)
-				if verbose {
-					for _, d := range ds {
-						fmt.Fprintf(e.stdout, "%s (%s, %s): %s\n", terminalSafe(d.Name), terminalSafe(d.User),
-							terminalSafe(d.Node), terminalSafe(string(d.Status)))
+				for _, d := range ds {
+					if d.Status == session.Delivered || d.Status == session.Acked || d.Status == session.TimedOut {
+						received++
 					}
+					fmt.Fprintf(e.stdout, "%s (%s, %s): %s\n", terminalSafe(d.Name), terminalSafe(d.User),
+						terminalSafe(d.Node), deliveryText(d.Status))
 				}
 			}
-			if n == 0 {
-				fmt.Fprintln(e.stderr, "No session received the message.")
+			if received == 0 {
+				fmt.Fprintln(e.stderr, "Nobody received the message: no console of the recipients is open in a browser.")
 				return errNo
 			}
 			return nil
@@ -80,7 +81,24 @@ func newMsgCmd(e *env) *cobra.Command {
 	af.add(cmd)
 	cmd.Flags().IntVar(&seconds, "time", 0, "`seconds` the message stays on screen (0 = until dismissed)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until every recipient acknowledges (or --time passes)")
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print each delivery")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print each delivery (always done now; kept for scripts)")
 	cmd.Flags().StringVar(&from, "from", "", "sender `name` shown with the message (default Administrator)")
 	return cmd
+}
+
+// deliveryText says what happened to a message in one session.
+func deliveryText(s session.DeliveryStatus) string {
+	switch s {
+	case session.Delivered:
+		return "shown"
+	case session.Acked:
+		return "shown and acknowledged"
+	case session.TimedOut:
+		return "shown, not acknowledged in time"
+	case session.NoActiveSocket:
+		return "not shown: the console is not open in a browser (disconnected)"
+	case session.Unreachable:
+		return "not shown: the gateway holding the session did not answer"
+	}
+	return terminalSafe(string(s))
 }

@@ -73,9 +73,21 @@ func TestSessionAndMsgCLI(t *testing.T) {
 	if err := os.WriteFile(recips, []byte("alice\nbob\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := runCLI("msg", "@"+recips, "reboot at 5", "-v"); err != nil || strings.Count(out, "(alice,") != 1 || strings.Count(out, "(bob,") != 1 {
-		t.Errorf("msg @file: %v\n%s", err, out)
+	// No console is open in a browser: msg says so per recipient and
+	// exits 1 (it printed nothing and exited 0 before).
+	if out, err := runCLI("msg", "@"+recips, "reboot at 5"); !isNo(err) || strings.Count(out, "(alice,") != 1 ||
+		strings.Count(out, "(bob,") != 1 || !strings.Contains(out, "not open in a browser") || !strings.Contains(out, "Nobody received") {
+		t.Errorf("msg @file, no browser attached: %v\n%s", err, out)
 	}
+	detach, err := a1.Attach(discardClient{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCLI("msg", "@"+recips, "reboot at 5"); err != nil || !strings.Contains(out, "(alice,") ||
+		!strings.Contains(out, ": shown") || !strings.Contains(out, "(bob,") {
+		t.Errorf("msg @file, alice attached: %v\n%s", err, out)
+	}
+	detach()
 	if _, err := runCLI("msg", "nobody", "hi"); !isNo(err) {
 		t.Errorf("msg to nobody: %v, want the no result", err)
 	}
@@ -94,3 +106,8 @@ func TestSessionAndMsgCLI(t *testing.T) {
 		t.Errorf("wrong token: %v\n%s", err, out)
 	}
 }
+
+// discardClient is an attached browser that drops what it is sent.
+type discardClient struct{}
+
+func (discardClient) Deliver(session.Update) {}

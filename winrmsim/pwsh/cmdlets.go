@@ -34,7 +34,7 @@ func (in *interp) cmdlets() map[string]cmdlet {
 		"where-object": cmdWhere, "select-object": cmdSelect, "sort-object": cmdSort, "measure-object": cmdMeasure,
 		"out-string": cmdOutString, "out-host": cmdOutHost, "out-default": cmdOutHost, "format-table": cmdOutHost,
 		"format-list": cmdFormatList, "invoke-expression": cmdIex, "get-flood": cmdFlood, "psgate-flood": cmdFlood,
-		"get-variable": cmdGetVariable, "get-command": cmdGetCommand, "exit": nil,
+		"get-variable": cmdGetVariable, "get-command": cmdGetCommand, "new-object": cmdNewObject, "exit": nil,
 	}
 }
 

@@ -24,6 +24,11 @@ func TestLanguage(t *testing.T) {
 		{"$x = 2; $x += 3; \"[$x]\"", "[5]\n", ""},
 		{"'a','b' | Out-String", "a\nb\n\n", ""},
 		{"cd C:\\Windows\\System32; cd ..; $PWD.Path", "C:\\Windows\n", ""},
+		// the WinRS console's init script runs without error, as on Windows
+		{"$ProgressPreference='SilentlyContinue'; [Console]::InputEncoding = New-Object Text.UTF8Encoding $false; " +
+			"[Console]::OutputEncoding = New-Object Text.UTF8Encoding $false; $OutputEncoding = New-Object Text.UTF8Encoding $false; $?",
+			"True\n", ""},
+		{"[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false; [Console]::OutputEncoding.WebName", "utf-8\n", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.block, func(t *testing.T) {

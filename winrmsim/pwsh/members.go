@@ -134,6 +134,8 @@ func getMember(obj any, name string, static bool) any {
 	case *object:
 		v, _ := o.get(name)
 		return v
+	case encodingVal:
+		return encodingMember(o, ln)
 	case time.Time:
 		switch ln {
 		case "year":
