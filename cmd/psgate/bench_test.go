@@ -48,7 +48,6 @@ import (
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/backend/winrs"
 	"github.com/psgate/psgate/gateway"
-	"github.com/psgate/psgate/identity/ldap"
 	"github.com/psgate/psgate/identity/local"
 	"github.com/psgate/psgate/session"
 )
@@ -118,33 +117,8 @@ func localIdentities(tb testing.TB) *identityCache {
 // psgate serve uses a directory (dirCallers), and a fixture user.
 func sambaIdentities(tb testing.TB) (ids *identityCache, user, password string) {
 	tb.Helper()
-	u, dir := os.Getenv("PSGATE_TEST_SAMBA_URL"), os.Getenv("PSGATE_TEST_SAMBA_DIR")
-	f, err := os.Open(filepath.Join(dir, "fixture.env"))
-	if u == "" || dir == "" || err != nil {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			tb.Fatalf("Samba AD not available (PSGATE_TEST_SAMBA_URL=%q, dir %q): %v", u, dir, err)
-		}
-		tb.Skip("Samba AD not started: make testenv")
-	}
-	defer f.Close()
-	fx := map[string]string{}
-	for sc := bufio.NewScanner(f); sc.Scan(); {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			fx[k] = v
-		}
-	}
-	ca, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	d, err := ldap.New(ldap.Config{URL: u, StartTLS: true, CACertPEM: ca, AD: true,
-		BaseDN: fx["BASE_DN"], BindDN: fx["SERVICE_DN"], BindPassword: fx["SERVICE_PASSWORD"],
-		Domain: fx["DOMAIN"], Realm: fx["REALM"]})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { d.Close() })
-	return &identityCache{inner: &dirCallers{dir: d}}, `EXAMPLE\bob`, fx["USER_PASSWORD"]
+	d, s := sambaDirectory(tb)
+	return &identityCache{inner: &dirCallers{dir: d}}, `EXAMPLE\bob`, s.Fixture["USER_PASSWORD"]
 }
 
 // benchClient is a browser: its own cookie jar over a shared transport,
