@@ -1,54 +1,37 @@
 package access
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/identity/ldap"
+	"github.com/psgate/psgate/internal/testenv"
 )
 
-// sambaDirectory connects to the Samba AD DC of deploy/testenv/samba-ad.sh.
-func sambaDirectory(t *testing.T) *ldap.Directory {
+// sambaDirectory connects to the Samba AD DC of deploy/testenv/samba-ad.sh
+// with its service account; it skips (fails with PSGATE_TEST_REQUIRE=1)
+// without it. The fixture comes back for its users' password.
+func sambaDirectory(t testing.TB) (*ldap.Directory, testenv.LDAP) {
 	t.Helper()
-	url, dir := os.Getenv("PSGATE_TEST_SAMBA_URL"), os.Getenv("PSGATE_TEST_SAMBA_DIR")
-	fixture := map[string]string{}
-	f, err := os.Open(filepath.Join(dir, "fixture.env"))
-	if url == "" || dir == "" || err != nil {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatalf("Samba AD not available (PSGATE_TEST_SAMBA_URL=%q, dir %q): %v", url, dir, err)
-		}
-		t.Skip("Samba AD not started: make testenv")
-	}
-	defer f.Close()
-	for sc := bufio.NewScanner(f); sc.Scan(); {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			fixture[k] = v
-		}
-	}
-	ca, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := ldap.New(ldap.Config{URL: url, StartTLS: true, CACertPEM: ca, AD: true,
-		BaseDN: fixture["BASE_DN"], BindDN: fixture["SERVICE_DN"], BindPassword: fixture["SERVICE_PASSWORD"],
-		Domain: fixture["DOMAIN"], Realm: fixture["REALM"]})
+	s := testenv.Samba(t)
+	fx := s.Fixture
+	d, err := ldap.New(ldap.Config{URL: s.URL, StartTLS: true, CACertPEM: s.CA, AD: true,
+		BaseDN: fx["BASE_DN"], BindDN: fx["SERVICE_DN"], BindPassword: fx["SERVICE_PASSWORD"],
+		Domain: fx["DOMAIN"], Realm: fx["REALM"]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	return d
+	return d, s
 }
 
 // TestDirectoryResolverAD: rule add through AD stores SIDs, refuses names of
 // the wrong type, and the stored rule matches the signed-in user's SID.
 func TestDirectoryResolverAD(t *testing.T) {
-	d := sambaDirectory(t)
+	d, _ := sambaDirectory(t)
 	res := NewResolver(d, "GW1")
 	ctx := context.Background()
 

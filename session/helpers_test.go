@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/psgate/psgate/audit"
+	"github.com/psgate/psgate/internal/testenv"
 )
 
 // fakeClock is a manual clock: timers fire synchronously inside Advance.
@@ -205,19 +205,9 @@ func newTestManager(t testing.TB, cfg Config) *Manager {
 // the prefix's keys are deleted at the end of the test.
 func redisClient(t testing.TB) (*redis.Client, string) {
 	t.Helper()
-	addr := os.Getenv("PSGATE_TEST_REDIS_ADDR")
-	if addr == "" {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatal("PSGATE_TEST_REDIS_ADDR is not set (deploy/testenv/redis.sh start)")
-		}
-		t.Skip("PSGATE_TEST_REDIS_ADDR not set")
-	}
+	addr := testenv.Redis(t) // skips without it; fails if it does not answer
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	ctx := context.Background()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		t.Fatalf("redis at %s: %v", addr, err)
-	}
 	prefix := "psgate-test:" + strings.ReplaceAll(t.Name(), "/", "_") + ":" + newID()[:8] + ":"
 	t.Cleanup(func() {
 		keys, _ := c.Keys(ctx, prefix+"*").Result()

@@ -3,9 +3,10 @@ package session
 import (
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/psgate/psgate/internal/testenv"
 )
 
 // TestSignInStore: what one gateway commits another finds, under the
@@ -50,7 +51,7 @@ func TestSignInStore(t *testing.T) {
 // registry whose Redis is gone) reach the slog logger, not stderr.
 func TestRouteRedisLogs(t *testing.T) {
 	redisClient(t) // the skip rules of the Redis tests
-	var buf syncBuffer
+	var buf testenv.Buffer
 	RouteRedisLogs(slog.New(slog.NewJSONHandler(&buf, nil)))
 	t.Cleanup(func() { RouteRedisLogs(slog.New(slog.DiscardHandler)) })
 	r, err := NewRedisRegistry(RedisConfig{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond})
@@ -71,21 +72,4 @@ func TestRouteRedisLogs(t *testing.T) {
 	if !strings.Contains(buf.String(), "127.0.0.1:1") {
 		t.Errorf("the log does not name the address: %q", buf.String())
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

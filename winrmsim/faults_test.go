@@ -18,6 +18,7 @@ import (
 	"github.com/masterzen/winrm"
 	"github.com/masterzen/winrm/soap"
 
+	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/winrmsim"
 )
 
@@ -290,7 +291,7 @@ var streamRE = regexp.MustCompile(`<rsp:Stream Name="stdout" CommandId="[^"]*">(
 // TestSlowOutputMasterzen: masterzen reassembles the trickle intact.
 func TestSlowOutputMasterzen(t *testing.T) {
 	done := leakCheck(t)
-	log := &syncBuffer{}
+	log := &testenv.Buffer{}
 	s := startSim(t, winrmsim.Config{Users: map[string]string{"alice": "pw"}, Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Faults: winrmsim.Faults{SlowOutput: winrmsim.SlowOutput{ChunkBytes: 3, Every: time.Millisecond}}})
 	c := masterzenClient(t, s, "alice", "pw")
@@ -311,7 +312,7 @@ func TestSlowOutputMasterzen(t *testing.T) {
 // retries; the output then arrives.
 func TestOperationTimeoutRetried(t *testing.T) {
 	done := leakCheck(t)
-	log := &syncBuffer{}
+	log := &testenv.Buffer{}
 	s := startSim(t, winrmsim.Config{Users: map[string]string{"alice": "pw"}, Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Faults: winrmsim.Faults{Latency: 5 * time.Millisecond}})
 	params := *winrm.DefaultParameters
@@ -538,22 +539,4 @@ func (c *fakeClock) Advance(d time.Duration) {
 	for _, f := range due {
 		f()
 	}
-}
-
-// syncBuffer is a log sink safe for the server's concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+
+	"github.com/psgate/psgate/internal/testenv"
 )
 
 const fixtureDir = "../../shared/fixtures/pypsrp-responses"
@@ -75,10 +77,7 @@ func TestFixtureShape(t *testing.T) {
 	// Recordings whose commands the simulator runs alike (echo, exit, unknown ids).
 	files := []string{"test_winrs_standard.yml", "test_winrs_bad_cmd_id.yml"}
 	if _, err := os.Stat(fixtureDir); err != nil {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatalf("fixtures: %v", err)
-		}
-		t.Skipf("fixtures absent: %v", err)
+		testenv.SkipOrFail(t, "fixtures absent: %v", err)
 	}
 	for _, f := range files {
 		t.Run(f, func(t *testing.T) {

@@ -20,15 +20,16 @@ import (
 	"github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/spnego"
 
+	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/winrmsim"
 )
 
 // sambaClientEnv prepares the Samba KDC fixture and an environment whose
 // KRB5_CONFIG points at it; it skips (fails with PSGATE_TEST_REQUIRE=1)
 // without the Samba test domain.
-func sambaClientEnv(t *testing.T) (*winrmsim.SambaKerberos, []string) {
+func sambaClientEnv(t *testing.T) (*testenv.Kerberos, []string) {
 	t.Helper()
-	k := winrmsim.SambaKerberosFromEnv(t, "svc-winsrv01", krbSPN)
+	k := testenv.SambaKerberos(t, "svc-winsrv01", krbSPN)
 	return k, append(os.Environ(), "KRB5_CONFIG="+k.Krb5Conf)
 }
 
@@ -57,10 +58,7 @@ c.get_named_ccache(lp, "FILE:" + ccache)
 func TestKerberosSambaCurl(t *testing.T) {
 	k, env := sambaClientEnv(t)
 	if out, err := exec.Command("curl", "-V").Output(); err != nil || !strings.Contains(string(out), "SPNEGO") {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatalf("curl with SPNEGO not available: %v", err)
-		}
-		t.Skipf("curl with SPNEGO not available: %v", err)
+		testenv.SkipOrFail(t, "curl with SPNEGO not available: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -121,7 +119,7 @@ func TestKerberosSambaGensec(t *testing.T) {
 // ClientKerberos does for every request: a new client, an AS and a TGS
 // exchange with the Samba KDC, then the AP-REQ ("login-per-request").
 func BenchmarkKerberosSambaRequest(b *testing.B) {
-	k := winrmsim.SambaKerberosFromEnv(b, "svc-winsrv01", krbSPN)
+	k := testenv.SambaKerberos(b, "svc-winsrv01", krbSPN)
 	conf, err := config.Load(k.Krb5Conf)
 	if err != nil {
 		b.Fatal(err)

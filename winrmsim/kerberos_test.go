@@ -29,6 +29,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/spnego"
 	"github.com/jcmturner/gokrb5/v8/types"
 
+	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/winrmsim"
 )
 
@@ -334,7 +335,7 @@ func TestKerberosConfig(t *testing.T) {
 // A real ticket from the Samba KDC (deploy/testenv/samba-ad.sh), sent raw
 // as "Kerberos" with mutual authentication; the AP-REP is checked.
 func TestKerberosSambaTicket(t *testing.T) {
-	k := winrmsim.SambaKerberosFromEnv(t, "svc-winsrv01", krbSPN)
+	k := testenv.SambaKerberos(t, "svc-winsrv01", krbSPN)
 	conf, err := config.Load(k.Krb5Conf)
 	if err != nil {
 		t.Fatal(err)

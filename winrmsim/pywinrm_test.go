@@ -7,26 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/winrmsim"
 )
 
-func pythonPath(t *testing.T) string {
-	t.Helper()
-	py := os.Getenv("PSGATE_TEST_PYTHON")
-	if py == "" {
-		py = "/usr/bin/python3"
-	}
-	if err := exec.Command(py, "-c", "import winrm").Run(); err != nil {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatalf("python3-winrm not usable with %s: %v", py, err)
-		}
-		t.Skipf("python3-winrm not usable with %s: %v", py, err)
-	}
-	return py
-}
-
 func TestPyWinRMBasic(t *testing.T) {
-	py := pythonPath(t)
+	py := testenv.Python(t)
 	s := newSim(t)
 	out, err := exec.Command(py, "testdata/pywinrm_check.py", s.URL(), "alice", "S3cret!", "basic").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "OK") {
@@ -51,15 +37,12 @@ func legacyOpenSSL(t *testing.T) []string {
 }
 
 func TestPyWinRMNTLM(t *testing.T) {
-	py := pythonPath(t)
+	py := testenv.Python(t)
 	env := legacyOpenSSL(t)
 	probe := exec.Command(py, "-c", "import hashlib; hashlib.new('md4')")
 	probe.Env = env
 	if out, err := probe.CombinedOutput(); err != nil {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatalf("no MD4 in python's hashlib: %v\n%s", err, out)
-		}
-		t.Skipf("no MD4 in python's hashlib even with the legacy provider: %v", err)
+		testenv.SkipOrFail(t, "no MD4 in python's hashlib even with the legacy provider: %v\n%s", err, out)
 	}
 	tests := []struct {
 		name, encryption string

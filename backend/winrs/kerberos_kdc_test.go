@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/psgate/psgate/backend/wsman"
+	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/winrmsim"
 )
 
@@ -69,7 +70,7 @@ func kdcProxy(t testing.TB, upstream string) (string, *atomic.Int64) {
 func writeKrb5Conf(t testing.TB, realm, kdc string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "krb5.conf")
-	if err := os.WriteFile(path, []byte(winrmsim.Krb5Conf(realm, kdc)), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(testenv.Krb5Conf(realm, kdc)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/psgate/psgate/backend/wsman"
+
+	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/winrmsim"
 )
 
@@ -29,22 +31,22 @@ const (
 
 // sambaKerberos skips (fails with PSGATE_TEST_REQUIRE=1) without the Samba
 // test domain.
-func sambaKerberos(t testing.TB) *winrmsim.SambaKerberos {
+func sambaKerberos(t testing.TB) *testenv.Kerberos {
 	t.Helper()
-	return winrmsim.SambaKerberosFromEnv(t, krbAccount, krbSPN)
+	return testenv.SambaKerberos(t, krbAccount, krbSPN)
 }
 
 // krbTarget starts a Kerberos-only simulator over HTTPS with the SPN's
 // keytab and returns a backend Config for alice that reaches it by address
 // (the name winsrv01.example.test resolves nowhere) with the SPN set.
-func krbTarget(t testing.TB, k *winrmsim.SambaKerberos) (*winrmsim.Server, Config) {
+func krbTarget(t testing.TB, k *testenv.Kerberos) (*winrmsim.Server, Config) {
 	t.Helper()
 	return krbTargetWith(t, k, winrmsim.Config{TLS: true})
 }
 
 // krbTargetWith is krbTarget with the simulator's TLS and Unencrypted
 // settings taken from sim.
-func krbTargetWith(t testing.TB, k *winrmsim.SambaKerberos, sim winrmsim.Config) (*winrmsim.Server, Config) {
+func krbTargetWith(t testing.TB, k *testenv.Kerberos, sim winrmsim.Config) (*winrmsim.Server, Config) {
 	t.Helper()
 	s, err := winrmsim.NewServer(winrmsim.Config{
 		Users:       map[string]string{"alice": "unused-with-kerberos"},
@@ -151,7 +153,7 @@ func TestKerberosNoKDC(t *testing.T) {
 	l.Close() // nothing listens there now
 	cfg.Realm, cfg.SPN = "EXAMPLE.TEST", "HTTP/winsrv01.example.test"
 	cfg.KrbConf = filepath.Join(t.TempDir(), "krb5.conf")
-	if err := os.WriteFile(cfg.KrbConf, []byte(winrmsim.Krb5Conf(cfg.Realm, kdc)), 0o600); err != nil {
+	if err := os.WriteFile(cfg.KrbConf, []byte(testenv.Krb5Conf(cfg.Realm, kdc)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err = Start(context.Background(), cfg, func(Event) {})

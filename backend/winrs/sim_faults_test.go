@@ -8,11 +8,11 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/psgate/psgate/backend/wsman"
+	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/winrmsim"
 )
 
@@ -88,7 +88,7 @@ func untilExited(t *testing.T, rec *recorder) Event {
 // the prompt arrive.
 func TestSimFaultOperationTimeout(t *testing.T) {
 	base := runtime.NumGoroutine()
-	log := &lockedBuffer{}
+	log := &testenv.Buffer{}
 	s, cfg := faultTarget(t, winrmsim.Config{Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Faults: winrmsim.Faults{Latency: 5 * time.Millisecond}})
 	cfg.OperationTimeout = 400 * time.Millisecond
@@ -128,7 +128,7 @@ func TestSimFaultDrop(t *testing.T) {
 		// (the backend marks requests replayable), and the receive loop
 		// retries a failed poll. The session survives.
 		base := runtime.NumGoroutine()
-		log := &lockedBuffer{}
+		log := &testenv.Buffer{}
 		s, cfg := faultTarget(t, winrmsim.Config{Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			Faults: winrmsim.Faults{DropEvery: 4}})
 		c, rec := startSim(t, cfg)
@@ -315,22 +315,4 @@ func waitSim(t *testing.T, what string, ok func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// lockedBuffer is a log sink safe for the simulator's concurrent handlers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

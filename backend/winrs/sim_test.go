@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/psgate/psgate/backend/wsman"
+	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/winrmsim"
 )
 
@@ -201,7 +201,7 @@ func TestSimFiveMegabytes(t *testing.T) {
 // every demo console used to log (issue 11).
 func TestSimInitScriptQuiet(t *testing.T) {
 	_, cfg := simTarget(t, "basic", true)
-	var logs lockedLog
+	var logs testenv.Buffer
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, rec := startSim(t, cfg)
 	if _, ev := run(t, c, rec, "'ready'"); !ev.Success {
@@ -210,22 +210,4 @@ func TestSimInitScriptQuiet(t *testing.T) {
 	if s := logs.String(); strings.Contains(s, "init script reported failure") || strings.Contains(s, "level=WARN") {
 		t.Errorf("console start logged a warning:\n%s", s)
 	}
-}
-
-// lockedLog is a log destination safe for the console's goroutines.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

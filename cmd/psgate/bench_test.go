@@ -49,6 +49,7 @@ import (
 	"github.com/psgate/psgate/backend/winrs"
 	"github.com/psgate/psgate/backend/wsman"
 	"github.com/psgate/psgate/identity/local"
+	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/session"
 )
 
@@ -113,26 +114,13 @@ func localIdentities(tb testing.TB) identityConfig {
 // psgate serve is configured for it, and a fixture user.
 func sambaIdentities(tb testing.TB) (id identityConfig, user, password string) {
 	tb.Helper()
-	u, dir := os.Getenv("PSGATE_TEST_SAMBA_URL"), os.Getenv("PSGATE_TEST_SAMBA_DIR")
-	f, err := os.Open(filepath.Join(dir, "fixture.env"))
-	if u == "" || dir == "" || err != nil {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			tb.Fatalf("Samba AD not available (PSGATE_TEST_SAMBA_URL=%q, dir %q): %v", u, dir, err)
-		}
-		tb.Skip("Samba AD not started: make testenv")
-	}
-	defer f.Close()
-	fx := map[string]string{}
-	for sc := bufio.NewScanner(f); sc.Scan(); {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			fx[k] = v
-		}
-	}
+	s := testenv.Samba(tb)
+	fx := s.Fixture
 	pwFile := filepath.Join(tb.TempDir(), "bind.pw")
 	if err := os.WriteFile(pwFile, []byte(fx["SERVICE_PASSWORD"]+"\n"), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	return identityConfig{LDAP: &ldapIdentity{URL: u, StartTLS: true, CAFile: filepath.Join(dir, "ca.pem"), AD: true,
+	return identityConfig{LDAP: &ldapIdentity{URL: s.URL, StartTLS: true, CAFile: filepath.Join(s.Dir, "ca.pem"), AD: true,
 		BaseDN: fx["BASE_DN"], BindDN: fx["SERVICE_DN"], BindPasswordFile: pwFile, Domain: fx["DOMAIN"],
 		Realm: fx["REALM"]}}, `EXAMPLE\bob`, fx["USER_PASSWORD"]
 }

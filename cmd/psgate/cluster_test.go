@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"net/http"
@@ -16,20 +15,9 @@ import (
 
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/identity/local"
+	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/winrmsim"
 )
-
-// redisAddr returns the test Redis or skips (fails with PSGATE_TEST_REQUIRE=1).
-func redisAddr(t *testing.T) string {
-	a := os.Getenv("PSGATE_TEST_REDIS_ADDR")
-	if a == "" {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatal("PSGATE_TEST_REDIS_ADDR is not set")
-		}
-		t.Skip("PSGATE_TEST_REDIS_ADDR is not set")
-	}
-	return a
-}
 
 // startServe runs `psgate serve` on cfgPath and returns its base URL.
 func startServe(t *testing.T, cfgPath string) string {
@@ -39,7 +27,7 @@ func startServe(t *testing.T, cfgPath string) string {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &lockedBuffer{b: &bytes.Buffer{}}, stderr: &lockedBuffer{b: &bytes.Buffer{}}, configPath: cfgPath}
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &testenv.Buffer{}, stderr: &testenv.Buffer{}, configPath: cfgPath}
 	urlc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- runServe(ctx, e, cfg, func(u string) { urlc <- u }) }()
@@ -69,7 +57,7 @@ func startServe(t *testing.T, cfgPath string) string {
 // first is valid on the second, and signing out on the second ends it on
 // the first.
 func TestClusterSharesSignIns(t *testing.T) {
-	addr := redisAddr(t)
+	addr := testenv.Redis(t)
 	dir := t.TempDir()
 	users, err := local.New(local.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
 	if err != nil {
@@ -110,7 +98,7 @@ func TestClusterSharesSignIns(t *testing.T) {
 // balancer sends nobody to it) and says which check failed. (A Redis that
 // is down at start fails the start instead.)
 func TestReadyzSessionStore(t *testing.T) {
-	redisAddr(t) // the skip rules: a Redis test environment
+	testenv.Redis(t) // the skip rules: a Redis test environment
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("redis-server: %v", err)
@@ -180,7 +168,7 @@ func TestReadyzSessionStore(t *testing.T) {
 // and opens the console (alternate credentials: the sign-in password stays
 // on A).
 func TestClusterAuthorizesWithoutSecondBind(t *testing.T) {
-	addr := redisAddr(t)
+	addr := testenv.Redis(t)
 	sim, err := winrmsim.NewServer(winrmsim.Config{Users: map[string]string{"simuser": "sim-password"}, Auth: []string{"negotiate"}})
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/psgate/psgate/authz"
 	"github.com/psgate/psgate/identity/local"
+	"github.com/psgate/psgate/internal/testenv"
 )
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -37,8 +38,7 @@ func startDemoWith(t *testing.T, o demoOptions) demoAddrs {
 	ctx, cancel := context.WithCancel(context.Background())
 	urlc := make(chan demoAddrs, 1)
 	done := make(chan error, 1)
-	var stdout, stderr bytes.Buffer
-	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &lockedBuffer{b: &stdout}, stderr: &lockedBuffer{b: &stderr}}
+	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &testenv.Buffer{}, stderr: &testenv.Buffer{}}
 	go func() {
 		o.listen = "127.0.0.1:0"
 		o.ready = func(u, a, tf string) { urlc <- demoAddrs{base: strings.TrimSuffix(u, "/"), admin: a, tokenFile: tf} }
@@ -282,18 +282,6 @@ func TestDemoEndToEnd(t *testing.T) {
 	if code, _ := getPage(t, c, base+"/console/"+id); code != http.StatusNotFound {
 		t.Errorf("console page of an ended session: %d, want 404", code)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  *bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
 }
 
 // TestDemoShutdownClosesConsoles: Ctrl+C (context cancel) with a console

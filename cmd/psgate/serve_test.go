@@ -2,13 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/psgate/psgate/identity/local"
 )
@@ -47,31 +45,7 @@ admin:
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var stderr bytes.Buffer
-	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: &lockedBuffer{b: &bytes.Buffer{}}, stderr: &lockedBuffer{b: &stderr}, configPath: cfgPath}
-	urlc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- runServe(ctx, e, cfg, func(u string) { urlc <- u }) }()
-	var base string
-	select {
-	case u := <-urlc:
-		base = strings.TrimSuffix(u, "/")
-	case err := <-done:
-		t.Fatalf("serve did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve stopped with %v", err)
-		}
-	}()
+	base := startServe(t, cfgPath)
 
 	c := demoClient(t)
 	code, portal := signIn(t, c, base, "alice", "alice-password")

@@ -1,15 +1,13 @@
 package ldap
 
 import (
-	"bufio"
 	"context"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	goldap "github.com/go-ldap/ldap/v3"
+
+	"github.com/psgate/psgate/internal/testenv"
 )
 
 // server is a running test component (deploy/testenv/slapd.sh or samba-ad.sh).
@@ -22,44 +20,20 @@ type server struct {
 	ad   bool
 }
 
-// component returns the server named by urlVar/dirVar, or skips (fails
-// with PSGATE_TEST_REQUIRE=1) when it is not configured.
-func component(t testing.TB, name, urlVar, dirVar string, ad bool) *server {
-	t.Helper()
-	url, dir := os.Getenv(urlVar), os.Getenv(dirVar)
-	if url == "" || dir == "" {
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			t.Fatalf("%s and %s must be set (PSGATE_TEST_REQUIRE=1)", urlVar, dirVar)
-		}
-		t.Skipf("%s/%s unset: start deploy/testenv/%s.sh and export them (see Makefile)", urlVar, dirVar, name)
-	}
-	s := &server{name: name, url: url, dir: dir, env: map[string]string{}, ad: ad}
-	f, err := os.Open(filepath.Join(dir, "fixture.env"))
-	if err != nil {
-		if os.Getenv("PSGATE_TEST_REQUIRE") != "1" {
-			t.Skipf("%s not started (%v): run deploy/testenv/%s.sh start", name, err, name)
-		}
-		t.Fatalf("%s fixture: %v", name, err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			s.env[k] = v
-		}
-	}
-	if s.ca, err = os.ReadFile(filepath.Join(dir, "ca.pem")); err != nil {
-		t.Fatal(err)
-	}
-	return s
+func newServer(name string, l testenv.LDAP, ad bool) *server {
+	return &server{name: name, url: l.URL, dir: l.Dir, env: l.Fixture, ca: l.CA, ad: ad}
 }
 
+// slapd and samba return their server, or skip (fail with
+// PSGATE_TEST_REQUIRE=1) when it is not configured or not started.
 func slapd(t testing.TB) *server {
-	return component(t, "slapd", "PSGATE_TEST_SLAPD_URL", "PSGATE_TEST_SLAPD_DIR", false)
+	t.Helper()
+	return newServer("slapd", testenv.Slapd(t), false)
 }
 
 func samba(t testing.TB) *server {
-	return component(t, "samba-ad", "PSGATE_TEST_SAMBA_URL", "PSGATE_TEST_SAMBA_DIR", true)
+	t.Helper()
+	return newServer("samba-ad", testenv.Samba(t), true)
 }
 
 // config is the adapter config for s: StartTLS with the pinned CA, and a

@@ -1,9 +1,8 @@
 //go:build unix
 
-package winrmsim
+package testenv
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -12,13 +11,14 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 )
 
-// SambaKerberos is what a Kerberos test needs from the test domain of
+// Kerberos is what a Kerberos test needs from the test domain of
 // deploy/testenv/samba-ad.sh: a keytab for a service principal, a krb5.conf
 // pointing at the DC's KDC and the fixture's realm and user password.
-type SambaKerberos struct {
+type Kerberos struct {
 	Realm        string // EXAMPLE.TEST
 	SPN          string // e.g. HTTP/winsrv01.example.test
 	Keytab       []byte // the SPN's keys, for Config.Keytab
@@ -26,20 +26,16 @@ type SambaKerberos struct {
 	UserPassword string // password of the fixture users (alice, bob, …)
 }
 
-// NewSambaKerberos makes sure the account "account" of the Samba test domain
-// in sambaDir ($PSGATE_TEST_SAMBA_DIR) exists and carries spn (created when
+// newSambaKerberos makes sure the account "account" of the Samba test domain
+// in sambaDir ($PSGATE_TEST_SAMBA_DIR, whose fixture.env is env) exists and carries spn (created when
 // missing, so it survives samba-ad.sh restarts, which restore a pristine
 // database), exports the SPN's keytab and writes a krb5.conf, both into
 // tmpDir. It runs samba-tool on the DC's own database (as root, like
 // samba-ad.sh) under a lock shared by concurrent test processes. An SPN
 // belongs to one account in a domain, so the account is fixed while the
 // keytab and krb5.conf are per run.
-func NewSambaKerberos(ctx context.Context, sambaDir, tmpDir, account, spn string) (*SambaKerberos, error) {
-	env, err := readFixtureEnv(filepath.Join(sambaDir, "fixture.env"))
-	if err != nil {
-		return nil, err
-	}
-	k := &SambaKerberos{Realm: env["REALM"], SPN: spn, UserPassword: env["USER_PASSWORD"]}
+func newSambaKerberos(ctx context.Context, sambaDir string, env map[string]string, tmpDir, account, spn string) (*Kerberos, error) {
+	k := &Kerberos{Realm: env["REALM"], SPN: spn, UserPassword: env["USER_PASSWORD"]}
 	if k.Realm == "" || k.UserPassword == "" {
 		return nil, fmt.Errorf("samba fixture %s: REALM or USER_PASSWORD missing", sambaDir)
 	}
@@ -114,25 +110,6 @@ func Krb5Conf(realm, kdc string) string {
 `, realm, kdc, dom, enc)
 }
 
-func readFixtureEnv(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("samba fixture: %w", err)
-	}
-	defer f.Close()
-	env := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			env[k] = v
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("samba fixture %s: %w", path, err)
-	}
-	return env, nil
-}
-
 func lockFile(path string) (func(), error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
@@ -145,34 +122,18 @@ func lockFile(path string) (func(), error) {
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); _ = f.Close() }, nil
 }
 
-// TB is the part of testing.TB that SambaKerberosFromEnv uses (so that this
-// package, linked into psgate winrm-sim, does not import testing).
-type TB interface {
-	Helper()
-	Fatalf(format string, args ...any)
-	Skip(args ...any)
-	TempDir() string
-}
-
-// SambaKerberosFromEnv is NewSambaKerberos for a test or benchmark: the test
-// domain comes from $PSGATE_TEST_SAMBA_DIR and $PSGATE_TEST_SAMBA_URL
-// (deploy/testenv/samba-ad.sh); without them tb skips, or fails when
-// PSGATE_TEST_REQUIRE=1. The keytab and krb5.conf go to tb.TempDir().
-func SambaKerberosFromEnv(tb TB, account, spn string) *SambaKerberos {
-	tb.Helper()
-	dir := os.Getenv("PSGATE_TEST_SAMBA_DIR")
-	if dir == "" || os.Getenv("PSGATE_TEST_SAMBA_URL") == "" {
-		const why = "PSGATE_TEST_SAMBA_DIR / PSGATE_TEST_SAMBA_URL not set (deploy/testenv/samba-ad.sh)"
-		if os.Getenv("PSGATE_TEST_REQUIRE") == "1" {
-			tb.Fatalf("%s", why)
-		}
-		tb.Skip(why)
-	}
+// SambaKerberos is the Kerberos fixture of the Samba test domain (Samba)
+// for a test or benchmark: account carries spn, and the keytab and
+// krb5.conf go to t.TempDir(). t skips (fails with PSGATE_TEST_REQUIRE=1)
+// without the test domain, and fails when the fixture cannot be made.
+func SambaKerberos(t testing.TB, account, spn string) *Kerberos {
+	t.Helper()
+	s := Samba(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	k, err := NewSambaKerberos(ctx, dir, tb.TempDir(), account, spn)
+	k, err := newSambaKerberos(ctx, s.Dir, s.Fixture, t.TempDir(), account, spn)
 	if err != nil {
-		tb.Fatalf("samba kerberos fixture: %v", err)
+		t.Fatalf("samba kerberos fixture: %v", err)
 	}
 	return k
 }
