@@ -91,23 +91,22 @@ var layers = map[string][]string{
 
 // owners: the only packages that may import each module directly.
 var owners = map[string][]string{
-	"github.com/go-ldap/ldap/v3":                {"identity/ldap"},
-	"github.com/masterzen/winrm":                {"backend/winrs"},
-	"github.com/redis/go-redis/v9":              {"session"},
-	"github.com/gorilla/websocket":              {"gateway/console"},
-	"github.com/go-chi/chi/v5":                  {"gateway"},
-	"github.com/Azure/go-ntlmssp":               {"backend/wsman"},
-	"github.com/bodgit/ntlmssp":                 {"backend/wsman"},
-	"github.com/jcmturner/gokrb5/v8/client":     {"backend/wsman"}, // client side; winrmsim has its own server side
-	"github.com/jcmturner/gokrb5/v8/config":     {"backend/wsman"},
-	"github.com/chromedp/chromedp":              {},
-	"golang.org/x/crypto/argon2":                {"identity/local"},
-	"golang.org/x/crypto/bcrypt":                {"identity/local"},
-	"github.com/alexedwards/scs/v2":             {"gateway", "session", "cmd/psgate"},
-	"github.com/spf13/cobra":                    {"cmd/psgate"},
-	"github.com/psgate/psgate/cmd":              {},
-	"github.com/psgate/psgate/winrmsim":         {"cmd/psgate", "winrmsim/"},
-	"github.com/psgate/psgate/internal/testenv": {},
+	"github.com/go-ldap/ldap/v3":            {"identity/ldap"},
+	"github.com/masterzen/winrm":            {"backend/winrs"},
+	"github.com/redis/go-redis/v9":          {"session"},
+	"github.com/gorilla/websocket":          {"gateway/console"},
+	"github.com/go-chi/chi/v5":              {"gateway"},
+	"github.com/Azure/go-ntlmssp":           {"backend/wsman"},
+	"github.com/bodgit/ntlmssp":             {"backend/wsman"},
+	"github.com/jcmturner/gokrb5/v8/client": {"backend/wsman"}, // client side; winrmsim has its own server side
+	"github.com/jcmturner/gokrb5/v8/config": {"backend/wsman"},
+	"github.com/chromedp/chromedp":          {"internal/testenv/browser"}, // tests only (testenv_arch_test.go)
+	"golang.org/x/crypto/argon2":            {"identity/local"},
+	"golang.org/x/crypto/bcrypt":            {"identity/local"},
+	"github.com/alexedwards/scs/v2":         {"gateway", "session", "cmd/psgate"},
+	"github.com/spf13/cobra":                {"cmd/psgate"},
+	"github.com/psgate/psgate/cmd":          {},
+	"github.com/psgate/psgate/winrmsim":     {"cmd/psgate", "winrmsim/"},
 }
 
 // layerOf is the layers entry of package r: its own, else its folder's.
