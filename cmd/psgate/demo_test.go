@@ -208,7 +208,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if out, err := cli(t, append([]string{"session", "list", "--user", "demo"}, adm...)...); err != nil || !strings.Contains(out, id) {
 		t.Errorf("session list: %v\n%s", err, out)
 	}
-	if out, err := cli(t, append([]string{"msg", "demo", "maintenance at noon", "-v"}, adm...)...); err != nil || !strings.Contains(out, "delivered") {
+	if out, err := cli(t, append([]string{"msg", "demo", "maintenance at noon"}, adm...)...); err != nil || !strings.Contains(out, ": shown") {
 		t.Errorf("msg: %v\n%s", err, out)
 	}
 	for {

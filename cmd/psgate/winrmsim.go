@@ -20,7 +20,7 @@ import (
 func newWinRMSimCmd(e *env) *cobra.Command {
 	var listen, auth, path, unencrypted, keytabFile, realm string
 	var users []string
-	var useTLS bool
+	var useTLS, verbose bool
 	var idleTimeout time.Duration // fault injection and quotas (docs/winrm-simulator.md)
 	var maxOperations, maxShells int
 	c := &cobra.Command{
@@ -28,8 +28,12 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 		Short: "Run the WinRM (WS-Management cmd shell) simulator",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			level := slog.LevelInfo
+			if verbose {
+				level = slog.LevelDebug // every WS-Man request
+			}
 			cfg := winrmsim.Config{Users: map[string]string{}, Path: path,
-				Logger: slog.New(slog.NewTextHandler(e.stderr, nil)), TLS: useTLS}
+				Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level})), TLS: useTLS}
 			for _, u := range users {
 				name, pass, ok := strings.Cut(u, ":")
 				if !ok || name == "" {
@@ -98,6 +102,7 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 	c.Flags().StringVar(&unencrypted, "unencrypted", "basic-only",
 		"plain-HTTP bodies served unsealed (AllowUnencrypted): basic-only (NTLM must seal), allowed, refused")
 	c.Flags().BoolVar(&useTLS, "tls", false, "serve HTTPS with a generated self-signed certificate")
+	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "log every WS-Man request (DEBUG)")
 	c.Flags().StringVar(&path, "path", "/wsman", "endpoint path")
 	c.Flags().DurationVar(&idleTimeout, "idle-timeout", 0, "delete shells idle this long (0: 7200s, Windows' default; a Create's IdleTimeOut wins)")
 	c.Flags().IntVar(&maxOperations, "max-operations", 0, "MaxConcurrentOperationsPerUser: shells + commands per user (0: 1500)")

@@ -25,7 +25,7 @@ func TestWinRMSimCommand(t *testing.T) {
 	var out, errb bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"winrm-sim", "--listen", addr, "--user", "alice:pw", "--auth", "basic,negotiate",
+		done <- run(ctx, []string{"winrm-sim", "--verbose", "--listen", addr, "--user", "alice:pw", "--auth", "basic,negotiate",
 			"--unencrypted", "allowed"}, strings.NewReader(""), &out, &errb)
 	}()
 	var resp *http.Response
