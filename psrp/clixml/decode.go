@@ -1,0 +1,148 @@
+package clixml
+
+import (
+	"bytes"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Default limits of a [Decoder].
+const (
+	DefaultMaxDepth = 64       // element nesting; the recordings need 17
+	DefaultMaxBytes = 64 << 20 // one reassembled message body
+)
+
+// Decoder decodes CLIXML with limits. The zero value uses the defaults.
+type Decoder struct {
+	// MaxDepth is the deepest element nesting accepted (default
+	// DefaultMaxDepth). An Obj holding an MS holding an S is 3 deep.
+	MaxDepth int
+	// MaxBytes is the largest input accepted (default DefaultMaxBytes).
+	MaxBytes int
+}
+
+// Warning reports something decoding kept raw or could not keep: an
+// unknown element (kept as [Unknown] or in [Object.Extra]), an unknown
+// attribute, or an N attribute where the model has no name (a list item,
+// the top-level element).
+type Warning struct {
+	Offset  int    // byte offset of the element in the input
+	Element string // its name
+	Msg     string
+}
+
+func (w Warning) String() string {
+	return fmt.Sprintf("offset %d: <%s>: %s", w.Offset, w.Element, w.Msg)
+}
+
+// Decode decodes one CLIXML element (a message body) with the default
+// limits; see [Decoder.Decode].
+func Decode(data []byte) (Value, []Warning, error) {
+	return Decoder{}.Decode(data)
+}
+
+// Decode decodes data, which must hold exactly one element, optionally
+// preceded by a UTF-8 byte order mark, an XML declaration, comments and
+// whitespace. Warnings are not errors: the value is complete, with anything
+// unknown kept raw. An error means the input is not CLIXML (or breaks a
+// limit), and the value is nil.
+func (d Decoder) Decode(data []byte) (Value, []Warning, error) {
+	maxBytes, maxDepth := d.MaxBytes, d.MaxDepth
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	if len(data) > maxBytes {
+		return nil, nil, fmt.Errorf("decoding %d bytes, limit %d: %w", len(data), maxBytes, ErrTooLarge)
+	}
+	if !utf8.Valid(data) {
+		return nil, nil, fmt.Errorf("decoding CLIXML: %w", ErrInvalidUTF8)
+	}
+	st := &decodeState{
+		s:        scanner{data: data},
+		maxDepth: maxDepth,
+		strs:     map[string]string{},
+	}
+	st.s.pos = len(bom(data))
+	v, err := st.document()
+	if err != nil {
+		return nil, nil, fmt.Errorf("decoding CLIXML: %w", err)
+	}
+	return v, st.warnings, nil
+}
+
+func bom(data []byte) []byte {
+	if bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) {
+		return data[:3]
+	}
+	return nil
+}
+
+type decodeState struct {
+	s        scanner
+	maxDepth int
+	objs     map[string]*Object
+	tns      map[string][]string
+	strs     map[string]string // interned names
+	warnings []Warning
+}
+
+func (st *decodeState) document() (Value, error) {
+	ok, err := st.s.next()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, st.s.errorf("no element")
+	}
+	st.nameAttr("top-level element")
+	v, err := st.value(1)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := st.s.next(); err != nil || ok || st.s.pos < len(st.s.data) {
+		if err != nil {
+			return nil, err
+		}
+		return nil, st.s.errorf("content after the element")
+	}
+	return v, nil
+}
+
+func (st *decodeState) warn(offset int, elem []byte, format string, args ...any) {
+	st.warnings = append(st.warnings, Warning{offset, string(elem), fmt.Sprintf(format, args...)})
+}
+
+// nameAttr reports an N attribute on an element whose name the model does
+// not keep.
+func (st *decodeState) nameAttr(where string) bool {
+	for _, a := range st.s.attrs {
+		if string(a.name) == "N" {
+			st.warn(st.s.start, st.s.name, "N=%q on a %s is not kept", a.value, where)
+			return true
+		}
+	}
+	return false
+}
+
+// intern returns b as a string, sharing repeated names.
+func (st *decodeState) intern(b []byte) string {
+	if s, ok := st.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(st.strs) < 4096 {
+		st.strs[s] = s
+	}
+	return s
+}
+
+// clixmlString turns raw text into a string: _xHHHH_ escapes decoded.
+func clixmlString(b []byte) string {
+	if !hasEscape(b) {
+		return string(b)
+	}
+	return string(appendUnescaped(make([]byte, 0, len(b)), b))
+}

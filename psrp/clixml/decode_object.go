@@ -1,0 +1,222 @@
+package clixml
+
+import (
+	"fmt"
+)
+
+// object decodes <Obj> whose start tag was just read.
+func (st *decodeState) object(depth int) (Value, error) {
+	s := &st.s
+	st.checkAttrs(true)
+	obj := &Object{}
+	if id, ok, err := st.attr("RefId"); err != nil {
+		return nil, err
+	} else if ok {
+		if st.objs == nil {
+			st.objs = map[string]*Object{}
+		}
+		if st.objs[string(id)] != nil {
+			return nil, fmt.Errorf("offset %d: <Obj RefId=%q> defined twice: %w", s.start, id, ErrInvalid)
+		}
+		st.objs[string(id)] = obj
+	}
+	if s.selfClose {
+		return obj, nil
+	}
+	var seenTN, seenProps, seenMS bool
+	for {
+		more, err := s.next()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return obj, s.endTag([]byte("Obj"))
+		}
+		if err := st.objectChild(obj, depth+1, &seenTN, &seenProps, &seenMS); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// objectChild decodes one child of an Obj; a second TN, ToString, Props,
+// MS or collection goes to Extra.
+func (st *decodeState) objectChild(obj *Object, depth int, seenTN, seenProps, seenMS *bool) error {
+	name := string(st.s.name)
+	if depth > st.maxDepth {
+		return fmt.Errorf("offset %d: <%s> at depth %d: %w", st.s.start, name, depth, ErrTooDeep)
+	}
+	switch name {
+	case "TN", "TNRef":
+		if *seenTN {
+			return st.extra(obj, depth, "second type name list kept raw in Extra")
+		}
+		*seenTN = true
+		return st.typeNames(obj, depth)
+	case "ToString":
+		if obj.ToString != nil {
+			return st.extra(obj, depth, "second ToString kept raw in Extra")
+		}
+		return st.toString(obj)
+	case "Props", "MS":
+		seen, dst := seenProps, &obj.Props
+		if name == "MS" {
+			seen, dst = seenMS, &obj.Members
+		}
+		if *seen {
+			return st.extra(obj, depth, "second "+name+" kept raw in Extra")
+		}
+		*seen = true
+		return st.props(dst, depth)
+	case "LST", "IE", "STK", "QUE", "DCT":
+		if obj.Kind != NoCollection {
+			return st.extra(obj, depth, "second collection kept raw in Extra")
+		}
+		return st.collection(obj, depth)
+	}
+	return st.content(obj, depth)
+}
+
+// extra keeps the child of an Obj just read in obj.Extra.
+func (st *decodeState) extra(obj *Object, depth int, why string) error {
+	v, err := st.unknown(depth, why)
+	if err != nil {
+		return err
+	}
+	obj.Extra = append(obj.Extra, v.(Unknown))
+	return nil
+}
+
+func (st *decodeState) content(obj *Object, depth int) error {
+	s := &st.s
+	switch string(s.name) {
+	case "Nil", "PR", "Obj", "Ref":
+	default:
+		if !isPrimitive(s.name) {
+			return st.extra(obj, depth, "unknown child of <Obj> kept raw in Extra")
+		}
+	}
+	if obj.Content != nil {
+		return st.extra(obj, depth, "second content value in <Obj> kept raw in Extra")
+	}
+	st.nameAttr("value inside <Obj>")
+	v, err := st.value(depth)
+	obj.Content = v
+	return err
+}
+
+func (st *decodeState) typeNames(obj *Object, depth int) error {
+	s := &st.s
+	if depth > st.maxDepth {
+		return fmt.Errorf("offset %d: <%s>: %w", s.start, s.name, ErrTooDeep)
+	}
+	st.checkAttrs(true)
+	id, _, err := st.attr("RefId")
+	if err != nil {
+		return err
+	}
+	if string(s.name) == "TNRef" {
+		tn, ok := st.tns[string(id)]
+		if !ok {
+			return fmt.Errorf("offset %d: <TNRef RefId=%q> names no earlier TN: %w", s.start, id, ErrInvalid)
+		}
+		obj.TypeNames = tn
+		return s.finish(s.name)
+	}
+	key := string(id)
+	names, err := st.tnList()
+	if err != nil {
+		return err
+	}
+	if st.tns == nil {
+		st.tns = map[string][]string{}
+	}
+	if _, ok := st.tns[key]; ok {
+		return fmt.Errorf("offset %d: <TN RefId=%q> defined twice: %w", s.start, key, ErrInvalid)
+	}
+	st.tns[key] = names
+	obj.TypeNames = names
+	return nil
+}
+
+// tnList reads the <T> children of the <TN> just read.
+func (st *decodeState) tnList() ([]string, error) {
+	s := &st.s
+	var names []string
+	if s.selfClose {
+		return nil, nil
+	}
+	for {
+		more, err := s.next()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return names, s.endTag([]byte("TN"))
+		}
+		if string(s.name) != "T" {
+			return nil, fmt.Errorf("offset %d: <%s> inside <TN>: %w", s.start, s.name, ErrInvalid)
+		}
+		st.checkAttrs(false)
+		st.nameAttr("type name")
+		text, err := s.textContent(s.name)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, st.internText(text))
+	}
+}
+
+func (st *decodeState) internText(b []byte) string {
+	if hasEscape(b) {
+		return clixmlString(b)
+	}
+	return st.intern(b)
+}
+
+func (st *decodeState) toString(obj *Object) error {
+	s := &st.s
+	st.checkAttrs(false)
+	st.nameAttr("ToString")
+	text, err := s.textContent(s.name)
+	if err != nil {
+		return err
+	}
+	str := clixmlString(text)
+	obj.ToString = &str
+	return nil
+}
+
+// props reads the children of <Props> or <MS> into *dst.
+func (st *decodeState) props(dst *[]Property, depth int) error {
+	s := &st.s
+	if depth > st.maxDepth {
+		return fmt.Errorf("offset %d: <%s>: %w", s.start, s.name, ErrTooDeep)
+	}
+	st.checkAttrs(false)
+	st.nameAttr(string(s.name))
+	if s.selfClose {
+		return nil
+	}
+	outer := s.name
+	for {
+		more, err := s.next()
+		if err != nil {
+			return err
+		}
+		if !more {
+			return s.endTag(outer)
+		}
+		name, ok, err := st.attr("N")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			st.warn(s.start, s.name, "property without N: name kept as empty")
+		}
+		p := Property{Name: st.internText(name)}
+		if p.Value, err = st.value(depth + 1); err != nil {
+			return err
+		}
+		*dst = append(*dst, p)
+	}
+}
