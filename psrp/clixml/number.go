@@ -12,7 +12,7 @@ func appendUint(dst []byte, v uint64) []byte { return strconv.AppendUint(dst, v,
 // appendFloat writes f as .NET's ToString("R", InvariantCulture) does on
 // .NET Core 3.0+: the shortest round-trip digits, scientific notation
 // (1E+15, 1.5E-05) when the exponent is at least max(digits, 15) — 7 for
-// Single — or below -5; NaN, Infinity, -Infinity, and -0 for negative zero.
+// Single — or below -4; NaN, Infinity, -Infinity, and -0 for negative zero.
 func appendFloat(dst []byte, f float64, bits int) []byte {
 	switch {
 	case math.IsNaN(f):
@@ -39,7 +39,7 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 	if bits == 32 {
 		prec = 7
 	}
-	if exp >= max(len(mant), prec) || exp < -5 {
+	if exp >= max(len(mant), prec) || exp < -4 {
 		dst = append(dst, mant[0])
 		if len(mant) > 1 {
 			dst = append(append(dst, '.'), mant[1:]...)

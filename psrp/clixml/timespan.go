@@ -58,13 +58,13 @@ func parseTimeSpan(s string) (TimeSpan, error) {
 		total += v
 		return total >= v && total <= 1<<63
 	}
-	units, inTime, seen := "YMD", false, 0
+	units, from, inTime, seen := "YMD", 0, false, 0
 	for len(p) > 0 {
 		if p[0] == 'T' {
 			if inTime || len(p) == 1 {
 				return bad("misplaced T")
 			}
-			units, inTime, p = "HMS", true, p[1:]
+			units, from, inTime, p = "HMS", 0, true, p[1:]
 			continue
 		}
 		i, n := 0, uint64(0)
@@ -94,15 +94,15 @@ func parseTimeSpan(s string) (TimeSpan, error) {
 		if i == 0 || i >= len(p) {
 			return bad("number without unit")
 		}
-		k := indexByte(units, p[i])
-		if k < 0 {
+		k := indexByte(units[from:], p[i]) + from
+		if k < from {
 			return bad("unexpected " + string(p[i]))
 		}
 		unit := [2][3]uint64{{365 * ticksPerDay, 30 * ticksPerDay, ticksPerDay}, {ticksPerHour, ticksPerMinute, ticksPerSecond}}[b2i(inTime)][k]
 		if !add(n, unit) || !add(frac, 1) {
 			return bad("out of range")
 		}
-		units, p, seen = units[k+1:], p[i+1:], seen+1
+		from, p, seen = k+1, p[i+1:], seen+1
 	}
 	if seen == 0 {
 		return bad("no fields")
