@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,71 +29,89 @@ type fixtureBody struct {
 var psrpPayload = regexp.MustCompile(`<(?:creationXml|rsp:Arguments|rsp:Stream)\b[^>]*>([^<]+)<`)
 
 // fixtureBodies reassembles the PSRP messages of every test_psrp_*.yml and
-// returns their CLIXML bodies. It is a test helper, not the fragment layer:
-// fragments are joined by ObjectId per file and direction, in order.
+// returns their CLIXML bodies, skipping the test without fixtures.
 func fixtureBodies(t testing.TB) []fixtureBody {
 	t.Helper()
+	bodies, err := readFixtures()
+	if errors.Is(err, errNoFixtures) {
+		t.Skipf("no fixtures in %s", fixtureDir)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bodies
+}
+
+var errNoFixtures = errors.New("no fixtures")
+
+// readFixtures is a test helper, not the fragment layer: fragments are
+// joined by ObjectId per file and direction, in order.
+func readFixtures() ([]fixtureBody, error) {
 	files, _ := filepath.Glob(filepath.Join(fixtureDir, "test_psrp_*.yml"))
 	if len(files) == 0 {
-		t.Skipf("no fixtures in %s", fixtureDir)
+		return nil, errNoFixtures
 	}
 	var out []fixtureBody
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		var doc struct {
 			Messages []struct{ Request, Response string }
 		}
 		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			t.Fatalf("%s: %v", f, err)
+			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		pending := [2]map[uint64][]byte{{}, {}}
 		for _, m := range doc.Messages {
 			for side, env := range []string{m.Request, m.Response} {
 				for _, match := range psrpPayload.FindAllStringSubmatch(env, -1) {
-					for _, msg := range reassemble(t, f, match[1], pending[side]) {
-						if len(msg) < 40 {
-							t.Fatalf("%s: message of %d bytes", f, len(msg))
-						}
+					msgs, err := reassemble(match[1], pending[side])
+					if err != nil {
+						return nil, fmt.Errorf("%s: %w", f, err)
+					}
+					for _, msg := range msgs {
 						out = append(out, fixtureBody{filepath.Base(f), side == 0, msg[40:]})
 					}
 				}
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // reassemble decodes the fragments in b64 and returns the messages they
 // complete.
-func reassemble(t testing.TB, file, b64 string, pending map[uint64][]byte) [][]byte {
+func reassemble(b64 string, pending map[uint64][]byte) ([][]byte, error) {
 	data, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil {
-		t.Fatalf("%s: base64: %v", file, err)
+		return nil, err
 	}
 	var done [][]byte
 	for len(data) > 0 {
 		if len(data) < 21 {
-			t.Fatalf("%s: short fragment header", file)
+			return nil, errors.New("short fragment header")
 		}
 		id, flags := binary.BigEndian.Uint64(data), data[16]
 		n := int(binary.BigEndian.Uint32(data[17:]))
 		if 21+n > len(data) {
-			t.Fatalf("%s: fragment length %d beyond data", file, n)
+			return nil, fmt.Errorf("fragment length %d beyond data", n)
 		}
 		if flags&1 != 0 {
 			pending[id] = nil
 		}
 		pending[id] = append(pending[id], data[21:21+n]...)
 		if flags&2 != 0 {
+			if len(pending[id]) < 40 {
+				return nil, fmt.Errorf("message of %d bytes", len(pending[id]))
+			}
 			done = append(done, pending[id])
 			delete(pending, id)
 		}
 		data = data[21+n:]
 	}
-	return done
+	return done, nil
 }
 
 // pypsrpQuirk explains why re-encoding a recorded client body may differ
