@@ -38,23 +38,27 @@ func (st *decodeState) object(depth int) (Value, error) {
 	}
 }
 
-// objectChild decodes one child of an Obj; a second TN, ToString, Props,
-// MS or collection goes to Extra.
+// objectChild decodes one child of an Obj. A second TN, ToString, Props,
+// MS, collection or content value is an error: the model has one of each,
+// and keeping the second raw would change meaning on re-encoding.
 func (st *decodeState) objectChild(obj *Object, depth int, seenTN, seenProps, seenMS *bool) error {
 	name := string(st.s.name)
 	if depth > st.maxDepth {
 		return fmt.Errorf("offset %d: <%s> at depth %d: %w", st.s.start, name, depth, ErrTooDeep)
 	}
+	dup := func() error {
+		return fmt.Errorf("offset %d: second <%s> in <Obj>: %w", st.s.start, name, ErrInvalid)
+	}
 	switch name {
 	case "TN", "TNRef":
 		if *seenTN {
-			return st.extra(obj, depth, "second type name list kept raw in Extra")
+			return dup()
 		}
 		*seenTN = true
 		return st.typeNames(obj, depth)
 	case "ToString":
 		if obj.ToString != nil {
-			return st.extra(obj, depth, "second ToString kept raw in Extra")
+			return dup()
 		}
 		return st.toString(obj)
 	case "Props", "MS":
@@ -63,40 +67,27 @@ func (st *decodeState) objectChild(obj *Object, depth int, seenTN, seenProps, se
 			seen, dst = seenMS, &obj.Members
 		}
 		if *seen {
-			return st.extra(obj, depth, "second "+name+" kept raw in Extra")
+			return dup()
 		}
 		*seen = true
 		return st.props(dst, depth)
 	case "LST", "IE", "STK", "QUE", "DCT":
 		if obj.Kind != NoCollection {
-			return st.extra(obj, depth, "second collection kept raw in Extra")
+			return dup()
 		}
 		return st.collection(obj, depth)
-	}
-	return st.content(obj, depth)
-}
-
-// extra keeps the child of an Obj just read in obj.Extra.
-func (st *decodeState) extra(obj *Object, depth int, why string) error {
-	v, err := st.unknown(depth, why)
-	if err != nil {
-		return err
-	}
-	obj.Extra = append(obj.Extra, v.(Unknown))
-	return nil
-}
-
-func (st *decodeState) content(obj *Object, depth int) error {
-	s := &st.s
-	switch string(s.name) {
 	case "Nil", "PR", "Obj", "Ref":
 	default:
-		if !isPrimitive(s.name) {
-			return st.extra(obj, depth, "unknown child of <Obj> kept raw in Extra")
+		if !isPrimitive(st.s.name) {
+			v, err := st.unknown(depth, "unknown child of <Obj> kept raw in Extra")
+			if err == nil {
+				obj.Extra = append(obj.Extra, v.(Unknown))
+			}
+			return err
 		}
 	}
 	if obj.Content != nil {
-		return st.extra(obj, depth, "second content value in <Obj> kept raw in Extra")
+		return dup()
 	}
 	st.nameAttr("value inside <Obj>")
 	v, err := st.value(depth)

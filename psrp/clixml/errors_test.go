@@ -2,6 +2,7 @@ package clixml
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,13 @@ func TestDecodeErrors(t *testing.T) {
 		{`<Obj><DCT><S>a</S></DCT></Obj>`, ErrInvalid},
 		{`<Obj><DCT><En><S N="Key">a</S></En></DCT></Obj>`, ErrInvalid},
 		{`<PR><AV>a</AV></PR>`, ErrInvalid},
+		{`<Obj><ToString/><ToString></ToString></Obj>`, ErrInvalid},
+		{`<Obj><TN RefId="0"/><TNRef RefId="0"/></Obj>`, ErrInvalid},
+		{`<Obj><MS/><MS/></Obj>`, ErrInvalid},
+		{`<Obj><Props/><Props/></Obj>`, ErrInvalid},
+		{`<Obj><LST/><DCT/></Obj>`, ErrInvalid},
+		{`<Obj><I32>1</I32><S>a</S></Obj>`, ErrInvalid},
+		{`<S` + manyAttrs(33) + `>x</S>`, ErrTooLarge},
 		{deep, ErrTooDeep},
 		{`<Foo>` + strings.Repeat(`<a>`, 70) + strings.Repeat(`</a>`, 70) + `</Foo>`, ErrTooDeep},
 	}
@@ -104,4 +112,12 @@ func TestEncodeErrors(t *testing.T) {
 			t.Errorf("Encode(%#v): no error", v)
 		}
 	}
+}
+
+func manyAttrs(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, ` a%d="x"`, i)
+	}
+	return b.String()
 }

@@ -37,8 +37,8 @@ type Object struct {
 	// members (<MS>); both are kept, in wire order.
 	Props   []Property
 	Members []Property
-	// Extra holds children of the Obj the model cannot hold (unknown
-	// elements, a second TN or MS, …) as raw XML; they are written last.
+	// Extra holds the unknown child elements of the Obj as raw XML; they
+	// are written last.
 	Extra []Unknown
 }
 

@@ -23,6 +23,9 @@ type scanner struct {
 	text []byte // scratch buffer for decoded text
 }
 
+// maxAttrs bounds the attributes of one element (CLIXML uses at most two).
+const maxAttrs = 32
+
 type attr struct {
 	name, value []byte // value still has its entity references
 }
@@ -134,6 +137,9 @@ func (s *scanner) startTag() error {
 			s.pos += 2
 			s.selfClose = true
 			return nil
+		}
+		if len(s.attrs) >= maxAttrs {
+			return fmt.Errorf("offset %d: <%s> with more than %d attributes: %w", s.start, s.name, maxAttrs, ErrTooLarge)
 		}
 		if err := s.attr(); err != nil {
 			return err
