@@ -2,7 +2,6 @@ package clixml
 
 import (
 	"fmt"
-	"strconv"
 )
 
 func collectionKind(name []byte) CollectionKind {
@@ -175,9 +174,9 @@ func (st *decodeState) progressField(pr *ProgressRecord, name string) error {
 		return fmt.Errorf("offset %d: <%s> inside <PR>: %w", s.start, name, ErrInvalid)
 	}
 	if num != nil {
-		v, err := strconv.ParseInt(trimSpace(text), 10, 32)
+		v, err := parseInt(trimSpace(text), 32)
 		if err != nil {
-			return fmt.Errorf("offset %d: <PR><%s> %q: %w", s.start, name, text, ErrInvalid)
+			return fmt.Errorf("offset %d: <PR><%s>: %w", s.start, name, err)
 		}
 		*num = int32(v)
 	}

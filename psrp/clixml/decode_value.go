@@ -99,14 +99,14 @@ func isPrimitive(name []byte) bool {
 	return false
 }
 
-func trimSpace(b []byte) string {
+func trimSpace(b []byte) []byte {
 	for len(b) > 0 && isSpace(b[0]) {
 		b = b[1:]
 	}
 	for len(b) > 0 && isSpace(b[len(b)-1]) {
 		b = b[:len(b)-1]
 	}
-	return string(b)
+	return b
 }
 
 // primitive converts the text of a primitive element. String-like types
@@ -155,7 +155,7 @@ func primitive(name, text []byte) (Value, error) {
 		v, err := parseInt(t, 64)
 		return Int64(v), err
 	}
-	return primitiveText(name, t)
+	return primitiveText(name, string(t))
 }
 
 func primitiveText(name []byte, t string) (Value, error) {

@@ -159,7 +159,7 @@ func (e *encoder) value2(v Value, name string, named bool, depth int) error {
 		}
 		return e.progress(v, name, named)
 	case Unknown:
-		return e.unknown(v, named, depth)
+		return e.unknown(v, false, depth)
 	case *Object:
 		return e.object(v, name, named, depth)
 	}
@@ -167,13 +167,19 @@ func (e *encoder) value2(v Value, name string, named bool, depth int) error {
 }
 
 // unknown writes the raw XML back after checking that it is one element
-// the decoder would again keep raw.
-func (e *encoder) unknown(u Unknown, named bool, depth int) error {
+// the decoder would again keep raw in that place: in a value position any
+// element but a value's; as a child of an Obj (inObj) also none of TN,
+// ToString, Props, MS or the collections.
+func (e *encoder) unknown(u Unknown, inObj bool, depth int) error {
 	s := scanner{data: []byte(u.XML)}
 	ok, err := s.next()
-	if err == nil && ok && !isPrimitive(s.name) {
+	if err == nil && ok && !isValueElement(s.name) && !(inObj && collectionKind(s.name) != NoCollection) {
 		switch string(s.name) {
-		case "Obj", "Ref", "Nil", "PR", "TN", "TNRef", "ToString", "Props", "MS", "LST", "IE", "STK", "QUE", "DCT":
+		case "TN", "TNRef", "ToString", "Props", "MS":
+			if inObj {
+				break
+			}
+			fallthrough
 		default:
 			if err = s.skipElement(DefaultMaxDepth - depth + 1); err == nil {
 				ok, err = s.next()
@@ -185,6 +191,15 @@ func (e *encoder) unknown(u Unknown, named bool, depth int) error {
 		}
 	}
 	return fmt.Errorf("unknown XML %q is not one unknown element (%v): %w", clip([]byte(u.XML)), err, ErrUnsupported)
+}
+
+// isValueElement reports whether the decoder reads the element as a value.
+func isValueElement(name []byte) bool {
+	switch string(name) {
+	case "Obj", "Ref", "Nil", "PR":
+		return true
+	}
+	return isPrimitive(name)
 }
 
 func (e *encoder) progress(pr ProgressRecord, name string, named bool) error {

@@ -63,7 +63,7 @@ func (e *encoder) objectBody(o *Object, depth int) error {
 		return err
 	}
 	for _, x := range o.Extra {
-		if err := e.unknown(x, false, depth+1); err != nil {
+		if err := e.unknown(x, true, depth+1); err != nil {
 			return err
 		}
 	}

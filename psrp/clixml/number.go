@@ -89,24 +89,61 @@ func parseFloat(s string, bits int) (float64, error) {
 	return f, nil
 }
 
-func parseInt(s string, bits int) (int64, error) {
-	v, err := strconv.ParseInt(s, 10, bits)
-	if err != nil {
-		return 0, fmt.Errorf("integer %q (%d bits): %w", s, bits, ErrInvalid)
+// parseUint reads an unsigned decimal of the given width, with an
+// optional "+", as .NET's XmlConvert does; no allocation.
+func parseUint(b []byte, bits int) (uint64, error) {
+	d := b
+	if len(d) > 0 && d[0] == '+' {
+		d = d[1:]
+	}
+	v, ok := digitsValue(d, uint64(1)<<bits-1) // 1<<64 wraps to 0, so -1 is MaxUint64
+	if !ok {
+		return 0, fmt.Errorf("unsigned integer %q (%d bits): %w", b, bits, ErrInvalid)
 	}
 	return v, nil
 }
 
-func parseUint(s string, bits int) (uint64, error) {
-	v, err := strconv.ParseUint(s, 10, bits)
-	if err != nil {
-		return 0, fmt.Errorf("unsigned integer %q (%d bits): %w", s, bits, ErrInvalid)
+// parseInt reads a signed decimal of the given width; no allocation.
+func parseInt(b []byte, bits int) (int64, error) {
+	d, neg := b, false
+	if len(d) > 0 && (d[0] == '+' || d[0] == '-') {
+		d, neg = d[1:], d[0] == '-'
 	}
-	return v, nil
+	limit := uint64(1)<<(bits-1) - 1
+	if neg {
+		limit++
+	}
+	v, ok := digitsValue(d, limit)
+	if !ok {
+		return 0, fmt.Errorf("integer %q (%d bits): %w", b, bits, ErrInvalid)
+	}
+	if neg {
+		return int64(-v), nil
+	}
+	return int64(v), nil
 }
 
-func parseBool(s string) (Bool, error) {
-	switch s {
+// digitsValue reads a non-empty run of decimal digits not above limit.
+func digitsValue(d []byte, limit uint64) (uint64, bool) {
+	if len(d) == 0 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n := uint64(c - '0')
+		if v > (limit-n)/10 {
+			return 0, false
+		}
+		v = v*10 + n
+	}
+	return v, true
+}
+
+func parseBool(s []byte) (Bool, error) {
+	switch string(s) {
 	case "true", "1":
 		return true, nil
 	case "false", "0":

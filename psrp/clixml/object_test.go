@@ -150,6 +150,12 @@ func TestUnknownKeptRaw(t *testing.T) {
 	if _, err := Encode(Unknown{`<S>x</S>`}); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("Encode of a known element as Unknown: %v", err)
 	}
+	if _, err := Encode(&Object{Extra: []Unknown{{`<MS />`}}}); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Encode of MS as Extra: %v", err)
+	}
+	if got := encodeOK(t, Unknown{`<MS />`}); got != `<MS />` {
+		t.Errorf("Encode of MS as a value = %s", got)
+	}
 	if _, err := Encode(Unknown{`<A/><B/>`}); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("Encode of two elements as Unknown: %v", err)
 	}
