@@ -63,7 +63,6 @@ func (d Decoder) Decode(data []byte) (Value, []Warning, error) {
 	st := &decodeState{
 		s:        scanner{data: data},
 		maxDepth: maxDepth,
-		strs:     map[string]string{},
 	}
 	st.s.pos = len(bom(data))
 	v, err := st.document()
@@ -83,10 +82,14 @@ func bom(data []byte) []byte {
 type decodeState struct {
 	s        scanner
 	maxDepth int
-	objs     map[string]*Object
-	tns      map[string][]string
-	strs     map[string]string // interned names
-	warnings []Warning
+	objs     refTable[*Object]
+	tns      refTable[[]string]
+	// Scratch stacks: lists are gathered here and copied out once, at
+	// their exact size.
+	propStack []Property
+	items     []Value
+	names     []string
+	warnings  []Warning
 }
 
 func (st *decodeState) document() (Value, error) {
@@ -125,18 +128,6 @@ func (st *decodeState) nameAttr(where string) bool {
 		}
 	}
 	return false
-}
-
-// intern returns b as a string, sharing repeated names.
-func (st *decodeState) intern(b []byte) string {
-	if s, ok := st.strs[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(st.strs) < 4096 {
-		st.strs[s] = s
-	}
-	return s
 }
 
 // clixmlString turns raw text into a string: _xHHHH_ escapes decoded.

@@ -32,13 +32,17 @@ func (st *decodeState) collection(obj *Object, depth int) error {
 	if s.selfClose {
 		return nil
 	}
-	outer := s.name
+	outer, base := s.name, len(st.items)
 	for {
 		more, err := s.next()
 		if err != nil {
 			return err
 		}
 		if !more {
+			if len(st.items) > base {
+				obj.Items = append([]Value(nil), st.items[base:]...)
+				st.items = st.items[:base]
+			}
 			return s.endTag(outer)
 		}
 		if obj.Kind == Dictionary {
@@ -54,7 +58,7 @@ func (st *decodeState) collection(obj *Object, depth int) error {
 		if err != nil {
 			return err
 		}
-		obj.Items = append(obj.Items, v)
+		st.items = append(st.items, v)
 	}
 }
 

@@ -12,13 +12,9 @@ func (st *decodeState) object(depth int) (Value, error) {
 	if id, ok, err := st.attr("RefId"); err != nil {
 		return nil, err
 	} else if ok {
-		if st.objs == nil {
-			st.objs = map[string]*Object{}
-		}
-		if st.objs[string(id)] != nil {
+		if !st.objs.define(id, obj) {
 			return nil, fmt.Errorf("offset %d: <Obj RefId=%q> defined twice: %w", s.start, id, ErrInvalid)
 		}
-		st.objs[string(id)] = obj
 	}
 	if s.selfClose {
 		return obj, nil
@@ -106,25 +102,20 @@ func (st *decodeState) typeNames(obj *Object, depth int) error {
 		return err
 	}
 	if string(s.name) == "TNRef" {
-		tn, ok := st.tns[string(id)]
+		tn, ok := st.tns.lookup(id)
 		if !ok {
 			return fmt.Errorf("offset %d: <TNRef RefId=%q> names no earlier TN: %w", s.start, id, ErrInvalid)
 		}
 		obj.TypeNames = tn
 		return s.finish(s.name)
 	}
-	key := string(id)
 	names, err := st.tnList()
 	if err != nil {
 		return err
 	}
-	if st.tns == nil {
-		st.tns = map[string][]string{}
+	if !st.tns.define(id, names) {
+		return fmt.Errorf("offset %d: <TN RefId=%q> defined twice: %w", s.start, id, ErrInvalid)
 	}
-	if _, ok := st.tns[key]; ok {
-		return fmt.Errorf("offset %d: <TN RefId=%q> defined twice: %w", s.start, key, ErrInvalid)
-	}
-	st.tns[key] = names
 	obj.TypeNames = names
 	return nil
 }
@@ -132,17 +123,21 @@ func (st *decodeState) typeNames(obj *Object, depth int) error {
 // tnList reads the <T> children of the <TN> just read.
 func (st *decodeState) tnList() ([]string, error) {
 	s := &st.s
-	var names []string
 	if s.selfClose {
 		return nil, nil
 	}
+	names := st.names[:0]
 	for {
 		more, err := s.next()
 		if err != nil {
 			return nil, err
 		}
 		if !more {
-			return names, s.endTag([]byte("TN"))
+			st.names = names
+			if len(names) == 0 {
+				return nil, s.endTag([]byte("TN"))
+			}
+			return append([]string(nil), names...), s.endTag([]byte("TN"))
 		}
 		if string(s.name) != "T" {
 			return nil, fmt.Errorf("offset %d: <%s> inside <TN>: %w", s.start, s.name, ErrInvalid)
@@ -153,15 +148,8 @@ func (st *decodeState) tnList() ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		names = append(names, st.internText(text))
+		names = append(names, clixmlString(text))
 	}
-}
-
-func (st *decodeState) internText(b []byte) string {
-	if hasEscape(b) {
-		return clixmlString(b)
-	}
-	return st.intern(b)
 }
 
 func (st *decodeState) toString(obj *Object) error {
@@ -184,17 +172,19 @@ func (st *decodeState) props(dst *[]Property, depth int) error {
 		return fmt.Errorf("offset %d: <%s>: %w", s.start, s.name, ErrTooDeep)
 	}
 	st.checkAttrs(false)
-	st.nameAttr(string(s.name))
+	st.nameAttr("property list")
 	if s.selfClose {
 		return nil
 	}
-	outer := s.name
+	outer, base := s.name, len(st.propStack)
 	for {
 		more, err := s.next()
 		if err != nil {
 			return err
 		}
 		if !more {
+			*dst = append([]Property(nil), st.propStack[base:]...)
+			st.propStack = st.propStack[:base]
 			return s.endTag(outer)
 		}
 		name, ok, err := st.attr("N")
@@ -204,10 +194,10 @@ func (st *decodeState) props(dst *[]Property, depth int) error {
 		if !ok {
 			st.warn(s.start, s.name, "property without N: name kept as empty")
 		}
-		p := Property{Name: st.internText(name)}
+		p := Property{Name: clixmlString(name)}
 		if p.Value, err = st.value(depth + 1); err != nil {
 			return err
 		}
-		*dst = append(*dst, p)
+		st.propStack = append(st.propStack, p)
 	}
 }

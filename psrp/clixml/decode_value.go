@@ -83,8 +83,8 @@ func (st *decodeState) ref() (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj := st.objs[string(id)]
-	if !ok || obj == nil {
+	obj, found := st.objs.lookup(id)
+	if !ok || !found {
 		return nil, fmt.Errorf("offset %d: <Ref RefId=%q> names no earlier object: %w", s.start, id, ErrInvalid)
 	}
 	return obj, s.finish(s.name)

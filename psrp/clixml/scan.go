@@ -401,7 +401,14 @@ func charRef(ref string) (rune, bool) {
 // attrValue decodes an attribute value: entities, and the XML
 // normalization of literal tab, CR and LF to spaces.
 func (s *scanner) attrValue(v []byte) ([]byte, error) {
-	if bytes.IndexByte(v, '&') < 0 && bytes.IndexAny(v, "\t\r\n") < 0 {
+	plain := true
+	for _, c := range v {
+		if c == '&' || c == '\t' || c == '\r' || c == '\n' {
+			plain = false
+			break
+		}
+	}
+	if plain {
 		return v, nil
 	}
 	norm := make([]byte, 0, len(v))
