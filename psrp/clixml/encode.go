@@ -31,8 +31,8 @@ func AppendEncode(dst []byte, v Value) ([]byte, error) {
 type encoder struct {
 	buf   []byte
 	refs  map[*Object]int
-	tnPtr map[*string]int // TN RefIds by the slice's first element
-	tnKey map[string]int  // and by content
+	tns   [][]string       // type name lists written, by TN RefId
+	tnIdx map[string][]int // their RefIds by most derived type name
 }
 
 // open writes "<tag" and the N attribute if named.

@@ -2,8 +2,8 @@ package clixml
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
-	"strings"
 )
 
 func (e *encoder) object(o *Object, name string, named bool, depth int) error {
@@ -74,22 +74,18 @@ func (e *encoder) typeNames(tn []string) error {
 	if len(tn) == 0 {
 		return nil
 	}
-	id, ok := e.tnPtr[&tn[0]]
-	key := ""
-	if !ok {
-		key = strings.Join(tn, "\x00") + "\x00" + strconv.Itoa(len(tn))
-		id, ok = e.tnKey[key]
+	for _, id := range e.tnIdx[tn[0]] {
+		if old := e.tns[id]; &old[0] == &tn[0] || slices.Equal(old, tn) {
+			e.buf = append(strconv.AppendInt(append(e.buf, `<TNRef RefId="`...), int64(id), 10), `" />`...)
+			return nil
+		}
 	}
-	if ok {
-		e.buf = append(strconv.AppendInt(append(e.buf, `<TNRef RefId="`...), int64(id), 10), `" />`...)
-		return nil
+	if e.tnIdx == nil {
+		e.tnIdx = map[string][]int{}
 	}
-	if e.tnKey == nil {
-		e.tnKey, e.tnPtr = map[string]int{}, map[*string]int{}
-	}
-	id = len(e.tnKey)
-	e.tnKey[key] = id
-	e.tnPtr[&tn[0]] = id
+	id := len(e.tns)
+	e.tns = append(e.tns, tn)
+	e.tnIdx[tn[0]] = append(e.tnIdx[tn[0]], id)
 	e.buf = append(strconv.AppendInt(append(e.buf, `<TN RefId="`...), int64(id), 10), `">`...)
 	for _, t := range tn {
 		if err := e.str("T", "", false, t); err != nil {

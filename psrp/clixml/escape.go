@@ -42,6 +42,14 @@ func appendX(dst []byte, u uint16) []byte {
 // (&lt; &gt; &amp;, and &quot; when attr).
 func appendEscaped(dst []byte, s string, xmlEsc, attr bool) ([]byte, error) {
 	for i := 0; i < len(s); {
+		run := i
+		for i < len(s) && plainByte(s[i], xmlEsc, attr) {
+			i++
+		}
+		dst = append(dst, s[run:i]...)
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c < 0x7F {
 			switch {
@@ -77,6 +85,14 @@ func appendEscaped(dst []byte, s string, xmlEsc, attr bool) ([]byte, error) {
 		i += size
 	}
 	return dst, nil
+}
+
+// plainByte reports whether c is copied as it is.
+func plainByte(c byte, xmlEsc, attr bool) bool {
+	if c < 0x20 || c >= 0x7F || c == '_' {
+		return false
+	}
+	return !xmlEsc || (c != '<' && c != '>' && c != '&' && (!attr || c != '"'))
 }
 
 func hasEscape(b []byte) bool {
