@@ -129,6 +129,9 @@ func appendFraction(dst []byte, ticks int) []byte {
 }
 
 func appendDateTime(dst []byte, d DateTime) ([]byte, error) {
+	if d.Kind > Local {
+		return dst, fmt.Errorf("DateTime kind %d: %w", d.Kind, ErrUnsupported)
+	}
 	t := d.Time
 	if d.Kind != Local {
 		t = t.UTC()

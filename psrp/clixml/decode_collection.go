@@ -148,6 +148,8 @@ func (st *decodeState) progress(depth int) (Value, error) {
 
 func (st *decodeState) progressField(pr *ProgressRecord, name string) error {
 	s := &st.s
+	st.checkAttrs(false)
+	st.nameAttr("progress record field")
 	if name == "Nil" {
 		return s.finish(s.name)
 	}

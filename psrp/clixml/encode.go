@@ -145,7 +145,7 @@ func (e *encoder) value2(v Value, name string, named bool, depth int) error {
 	case GUID:
 		return e.text("G", name, named, appendGUID(num[:0], v))
 	case Version:
-		if v.Major < 0 || v.Minor < 0 || (v.Build < 0 && v.Revision >= 0) {
+		if v.Major < 0 || v.Minor < 0 || v.Build < -1 || v.Revision < -1 || (v.Build < 0 && v.Revision >= 0) {
 			return fmt.Errorf("version %d.%d.%d.%d: %w", v.Major, v.Minor, v.Build, v.Revision, ErrUnsupported)
 		}
 		return e.text("Version", name, named, appendVersion(num[:0], v))
@@ -207,33 +207,30 @@ func (e *encoder) progress(pr ProgressRecord, name string, named bool) error {
 		return err
 	}
 	e.buf = append(e.buf, '>')
-	var num [20]byte
-	fields := []func() error{
-		func() error { return e.str("AV", "", false, pr.Activity) },
-		func() error { return e.text("AI", "", false, strconv.AppendInt(num[:0], int64(pr.ActivityID), 10)) },
-		func() error {
-			if pr.CurrentOperation == nil {
-				return e.value(Nil{}, "", false, 0)
-			}
-			return e.str("S", "", false, *pr.CurrentOperation)
-		},
-		func() error {
-			return e.text("PI", "", false, strconv.AppendInt(num[:0], int64(pr.ParentActivityID), 10))
-		},
-		func() error {
-			return e.text("PC", "", false, strconv.AppendInt(num[:0], int64(pr.PercentComplete), 10))
-		},
-		func() error { return e.str("T", "", false, pr.RecordType) },
-		func() error {
-			return e.text("SR", "", false, strconv.AppendInt(num[:0], int64(pr.SecondsRemaining), 10))
-		},
-		func() error { return e.str("SD", "", false, pr.StatusDescription) },
+	if err := e.str("AV", "", false, pr.Activity); err != nil {
+		return fmt.Errorf("progress record activity: %w", err)
 	}
-	for _, f := range fields {
-		if err := f(); err != nil {
-			return fmt.Errorf("progress record: %w", err)
-		}
+	e.int32("AI", pr.ActivityID)
+	if pr.CurrentOperation == nil {
+		e.buf = append(e.buf, "<Nil />"...)
+	} else if err := e.str("S", "", false, *pr.CurrentOperation); err != nil {
+		return fmt.Errorf("progress record current operation: %w", err)
+	}
+	e.int32("PI", pr.ParentActivityID)
+	e.int32("PC", pr.PercentComplete)
+	if err := e.str("T", "", false, pr.RecordType); err != nil {
+		return fmt.Errorf("progress record type: %w", err)
+	}
+	e.int32("SR", pr.SecondsRemaining)
+	if err := e.str("SD", "", false, pr.StatusDescription); err != nil {
+		return fmt.Errorf("progress record status: %w", err)
 	}
 	e.close("PR")
 	return nil
+}
+
+func (e *encoder) int32(tag string, v int32) {
+	e.buf = append(append(append(e.buf, '<'), tag...), '>')
+	e.buf = strconv.AppendInt(e.buf, int64(v), 10)
+	e.close(tag)
 }

@@ -100,6 +100,8 @@ func TestEncodeErrors(t *testing.T) {
 		&Object{Members: []Property{{"bad\xff", Nil{}}}},
 		Decimal("1e5"),
 		Version{1, 2, -1, 3},
+		Version{1, 2, -5, -1},
+		DateTime{Kind: 7},
 		DateTime{Time: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)},
 		DateTime{Time: time.Date(2000, 1, 1, 0, 0, 0, 0, time.FixedZone("", 30)), Kind: Local},
 		&Object{Kind: List, Entries: []Entry{{String("k"), String("v")}}},

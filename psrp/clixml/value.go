@@ -72,7 +72,8 @@ type ScriptBlock string
 type SecureString []byte
 
 // Unknown is an element the model cannot hold, kept as its raw outer XML
-// exactly as received. The encoder writes it back verbatim.
+// exactly as received. The encoder writes it back verbatim, so as a
+// property value its name is the N inside the XML, not Property.Name.
 type Unknown struct {
 	XML string
 }
