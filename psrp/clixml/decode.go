@@ -62,6 +62,7 @@ func (d Decoder) Decode(data []byte) (Value, []Warning, error) {
 	}
 	st := &decodeState{
 		s:        scanner{data: data},
+		str:      string(data),
 		maxDepth: maxDepth,
 	}
 	st.s.pos = len(bom(data))
@@ -81,6 +82,7 @@ func bom(data []byte) []byte {
 
 type decodeState struct {
 	s        scanner
+	str      string // the input as one string; decoded strings share it
 	maxDepth int
 	objs     refTable[*Object]
 	tns      refTable[[]string]
@@ -128,6 +130,21 @@ func (st *decodeState) nameAttr(where string) bool {
 		}
 	}
 	return false
+}
+
+// string turns raw text into a string with the _xHHHH_ escapes decoded.
+// Text that is a plain slice of the input becomes a substring of st.str,
+// which saves an allocation per string (and keeps the input alive as long
+// as any of its strings).
+func (st *decodeState) string(b []byte) string {
+	if len(b) == 0 || hasEscape(b) {
+		return clixmlString(b)
+	}
+	data := st.s.data
+	if p := cap(data) - cap(b); p >= 0 && p+len(b) <= len(data) && &data[p] == &b[0] {
+		return st.str[p : p+len(b)]
+	}
+	return string(b)
 }
 
 // clixmlString turns raw text into a string: _xHHHH_ escapes decoded.

@@ -160,14 +160,14 @@ func (st *decodeState) progressField(pr *ProgressRecord, name string) error {
 	var num *int32
 	switch name {
 	case "AV":
-		pr.Activity = clixmlString(text)
+		pr.Activity = st.string(text)
 	case "S":
-		op := clixmlString(text)
+		op := st.string(text)
 		pr.CurrentOperation = &op
 	case "T":
-		pr.RecordType = clixmlString(text)
+		pr.RecordType = st.string(text)
 	case "SD":
-		pr.StatusDescription = clixmlString(text)
+		pr.StatusDescription = st.string(text)
 	case "AI":
 		num = &pr.ActivityID
 	case "PI":

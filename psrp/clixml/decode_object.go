@@ -148,7 +148,7 @@ func (st *decodeState) tnList() ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		names = append(names, clixmlString(text))
+		names = append(names, st.string(text))
 	}
 }
 
@@ -160,7 +160,7 @@ func (st *decodeState) toString(obj *Object) error {
 	if err != nil {
 		return err
 	}
-	str := clixmlString(text)
+	str := st.string(text)
 	obj.ToString = &str
 	return nil
 }
@@ -194,7 +194,7 @@ func (st *decodeState) props(dst *[]Property, depth int) error {
 		if !ok {
 			st.warn(s.start, s.name, "property without N: name kept as empty")
 		}
-		p := Property{Name: clixmlString(name)}
+		p := Property{Name: st.string(name)}
 		if p.Value, err = st.value(depth + 1); err != nil {
 			return err
 		}

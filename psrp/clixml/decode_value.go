@@ -32,6 +32,16 @@ func (st *decodeState) value(depth int) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch string(name) {
+	case "S":
+		return String(st.string(text)), nil
+	case "URI":
+		return URI(st.string(text)), nil
+	case "XD":
+		return XMLDocument(st.string(text)), nil
+	case "SBK":
+		return ScriptBlock(st.string(text)), nil
+	}
 	v, err := primitive(name, text)
 	if err != nil {
 		return nil, fmt.Errorf("offset %d: <%s>: %w", s.start, name, err)
@@ -109,20 +119,10 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
-// primitive converts the text of a primitive element. String-like types
-// keep every character; the others ignore surrounding whitespace, as
-// .NET's XmlConvert does.
+// primitive converts the text of a primitive element other than the
+// string-like ones (S URI XD SBK, which keep every character); surrounding
+// whitespace is ignored, as .NET's XmlConvert does.
 func primitive(name, text []byte) (Value, error) {
-	switch string(name) {
-	case "S":
-		return String(clixmlString(text)), nil
-	case "URI":
-		return URI(clixmlString(text)), nil
-	case "XD":
-		return XMLDocument(clixmlString(text)), nil
-	case "SBK":
-		return ScriptBlock(clixmlString(text)), nil
-	}
 	t := trimSpace(text)
 	switch string(name) {
 	case "B":
