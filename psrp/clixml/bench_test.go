@@ -1,7 +1,10 @@
 package clixml
 
 import (
+	"bytes"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 )
@@ -106,6 +109,27 @@ func BenchmarkDecodeFixtures(b *testing.B) {
 		for _, body := range bodies {
 			if len(body.data) > 3 {
 				if _, _, err := Decode(body.data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkEncodingXMLRawToken only tokenizes the same stream with
+// encoding/xml's RawToken, building no values: the floor of a decoder
+// built on encoding/xml, for comparison with BenchmarkDecodeOutputStream.
+func BenchmarkEncodingXMLRawToken(b *testing.B) {
+	bodies := outputStream(b)
+	b.SetBytes(streamSize(bodies))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, body := range bodies {
+			d := xml.NewDecoder(bytes.NewReader(body[3:]))
+			for {
+				if _, err := d.RawToken(); err == io.EOF {
+					break
+				} else if err != nil {
 					b.Fatal(err)
 				}
 			}

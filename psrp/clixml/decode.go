@@ -31,6 +31,7 @@ type Warning struct {
 	Msg     string
 }
 
+// String formats the warning as "offset N: <elem>: message".
 func (w Warning) String() string {
 	return fmt.Sprintf("offset %d: <%s>: %s", w.Offset, w.Element, w.Msg)
 }
@@ -46,6 +47,9 @@ func Decode(data []byte) (Value, []Warning, error) {
 // whitespace. Warnings are not errors: the value is complete, with anything
 // unknown kept raw. An error means the input is not CLIXML (or breaks a
 // limit), and the value is nil.
+//
+// Decoded strings share memory with one copy of data, so a string kept
+// from the value keeps that copy alive.
 func (d Decoder) Decode(data []byte) (Value, []Warning, error) {
 	maxBytes, maxDepth := d.MaxBytes, d.MaxDepth
 	if maxBytes <= 0 {
