@@ -130,3 +130,86 @@ func csrfFromBody(t *testing.T, body string) string {
 	tok, _, _ := strings.Cut(rest, " ")
 	return strings.TrimSpace(tok)
 }
+
+// TestKnownDevicePassesUserBackoff: a guesser who fails on purpose puts the
+// user into back-off, but the owner's browser (a known device: it signed in
+// before) still signs in; a stranger's browser, and the guesser's, are
+// backed off; a known device that keeps failing gets a back-off of its own
+// (issue 12, "decide and document").
+func TestKnownDevicePassesUserBackoff(t *testing.T) {
+	h, _, _ := anonymousRig(t)
+	type browser struct{ jar []*http.Cookie }
+	do := func(b *browser, addr, pw string) int {
+		get := httptest.NewRequest(http.MethodGet, "https://gw.example/", nil)
+		get.RemoteAddr = addr + ":1000"
+		for _, c := range b.jar {
+			get.AddCookie(c)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, get)
+		b.jar = merge(b.jar, w.Result().Cookies())
+		form := url.Values{"csrf": {csrfFromBody(t, w.Body.String())}, "username": {"alice"}, "password": {pw}}
+		r := httptest.NewRequest(http.MethodPost, "https://gw.example/login", strings.NewReader(form.Encode()))
+		r.RemoteAddr = addr + ":1000"
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Origin", "https://gw.example")
+		for _, c := range b.jar {
+			r.AddCookie(c)
+		}
+		w = httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		b.jar = merge(b.jar, w.Result().Cookies())
+		return w.Code
+	}
+	owner, guesser, stranger := &browser{}, &browser{}, &browser{}
+	if code := do(owner, "192.0.2.1", "pw"); code != http.StatusSeeOther {
+		t.Fatalf("owner's first sign-in = %d", code)
+	}
+	for i := range 6 { // UserFree 3: the user backs off
+		if code := do(guesser, "198.51.100.7", "guess"); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d = %d", i, code)
+		}
+	}
+	if code := do(stranger, "192.0.2.9", "pw"); code != http.StatusUnauthorized {
+		t.Errorf("a new browser with the right password during the back-off = %d, want refused", code)
+	}
+	owner.jar = dropSession(owner.jar)
+	if code := do(owner, "192.0.2.1", "pw"); code != http.StatusSeeOther {
+		t.Errorf("the owner's known device during the back-off = %d, want signed in", code)
+	}
+	owner.jar = dropSession(owner.jar)
+	for range 4 { // DeviceFree 3: the device backs off too
+		do(owner, "192.0.2.1", "wrong")
+	}
+	if code := do(owner, "192.0.2.1", "pw"); code != http.StatusUnauthorized {
+		t.Errorf("a known device past its own failures = %d, want refused", code)
+	}
+}
+
+// merge replaces jar's cookies by name with set's (deleted ones dropped).
+func merge(jar, set []*http.Cookie) []*http.Cookie {
+	for _, c := range set {
+		out := jar[:0:0]
+		for _, j := range jar {
+			if j.Name != c.Name {
+				out = append(out, j)
+			}
+		}
+		if c.MaxAge >= 0 && c.Value != "" {
+			out = append(out, c)
+		}
+		jar = out
+	}
+	return jar
+}
+
+// dropSession signs the browser out (forgets its sign-in session).
+func dropSession(jar []*http.Cookie) []*http.Cookie {
+	out := jar[:0:0]
+	for _, c := range jar {
+		if c.Name != "psgate_session" {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -153,7 +153,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	// The back-off before any bind: one attempt per user name at a time,
 	// and the sign-ins in flight from this address count against its free
 	// failures (many names guessed at once from one address).
-	at, err := s.Throttle.Start(ctx, user, ci.Addr, s.now())
+	at, err := s.Throttle.Start(ctx, user, ci.Addr, s.CSRF.KnownDevice(r, user, s.now()), s.now())
 	if err != nil {
 		s.Metrics.Login("throttled")
 		s.deny(w, r, user, start)
@@ -180,6 +180,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	at.Succeed()
+	http.SetCookie(w, s.CSRF.DeviceCookie(user, s.now())) // a known device of this user from now on
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.Logger.Error("renew session token at sign-in", "request_id", rec.RequestID, "err", err)
 		s.Metrics.Login("error")

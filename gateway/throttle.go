@@ -18,6 +18,12 @@ type ThrottleConfig struct {
 	// starts (default 3). Checked before the directory bind, so that
 	// guessing can not lock the account in AD.
 	UserFree int
+	// DeviceFree is how many failures a known device (a browser that
+	// signed in as the user before: Attempt.Device) may have before its
+	// own back-off starts (default 3). While it has failures to spare, it
+	// passes the user's back-off: a guesser cannot keep the account's
+	// owner signed out.
+	DeviceFree int
 	// IPFree is the same per client address (default 20: many users behind
 	// one NAT share an address).
 	IPFree int
@@ -33,6 +39,9 @@ type ThrottleConfig struct {
 func (c *ThrottleConfig) setDefaults() {
 	if c.UserFree == 0 {
 		c.UserFree = 3
+	}
+	if c.DeviceFree == 0 {
+		c.DeviceFree = 3
 	}
 	if c.IPFree == 0 {
 		c.IPFree = 20
@@ -149,6 +158,8 @@ func unhex(c byte) byte {
 
 func userKey(u string) string { return "u:" + NormalizeUser(u) }
 
+func deviceKey(d string) string { return "d:" + d }
+
 // ipKey is the address key: an IPv6 address counts by its /64 (one
 // subscriber's prefix; a client rotating addresses inside it is one key).
 func ipKey(a string) string {
@@ -175,15 +186,22 @@ func ipKey(a string) string {
 // Success, so users behind one NAT address are limited in how many binds
 // run at once (IPFree+1 with no failures), not in how many sign in.
 //
-// When ok is false, which names the key kind ("user" or "address") and
+// When ok is false, which names the key kind ("user", "device" or "address") and
 // wait is the back-off left (0 when the address is refused for the
 // sign-ins in flight); done is nil. done is idempotent.
-func (t *Throttle) admit(user, addr string, now time.Time) (ok bool, which string, wait time.Duration, done func()) {
+func (t *Throttle) admit(user, addr, device string, now time.Time) (ok bool, which string, wait time.Duration, done func()) {
 	ak := ipKey(addr)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if s := t.keys[userKey(user)]; s != nil && now.Before(s.until) {
-		return false, "user", s.until.Sub(now), nil
+		d := t.keys[deviceKey(device)]
+		switch {
+		case device == "":
+			return false, "user", s.until.Sub(now), nil
+		case d != nil && now.Before(d.until):
+			return false, "device", d.until.Sub(now), nil
+		}
+		// a known device with failures to spare passes the user's back-off
 	}
 	failed := 0
 	if s := t.keys[ak]; s != nil {
@@ -244,12 +262,15 @@ func (t *Throttle) begin(ctx context.Context, user string) (end func(), err erro
 	return func() { once.Do(func() { <-a.sem; release() }) }, nil
 }
 
-// fail records a failed sign-in.
-func (t *Throttle) fail(user, addr string, now time.Time) {
+// fail records a failed sign-in (and one of the known device, if any).
+func (t *Throttle) fail(user, addr, device string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.strike(userKey(user), t.cfg.UserFree, now)
 	t.strike(ipKey(addr), t.cfg.IPFree, now)
+	if device != "" {
+		t.strike(deviceKey(device), t.cfg.DeviceFree, now)
+	}
 }
 
 // success clears the user's strikes (not the address's: one valid account
@@ -303,11 +324,11 @@ func (t *Throttle) evict(now time.Time) {
 // Fail or Succeed; End releases it and is always deferred (it is
 // idempotent, so it also runs after a panic in the bind).
 type Attempt struct {
-	t          *Throttle
-	user, addr string
+	t                  *Throttle
+	user, addr, device string
 	end, done  func()
 	// Refused is "" when the bind may go on, else the key kind that backs
-	// off ("user" or "address"); Wait is the back-off left (0 when the
+	// off ("user", "device" or "address"); Wait is the back-off left (0 when the
 	// address is refused for the sign-ins in flight from it).
 	Refused string
 	Wait    time.Duration
@@ -315,16 +336,20 @@ type Attempt struct {
 
 // Start begins a sign-in attempt by user from addr: it waits until no
 // other attempt for the same (folded) user name is in flight, so parallel
-// guesses each see the failures before them, then checks both back-offs
-// and counts the attempt among the address's sign-ins in flight. Its error
-// means ctx ended while waiting.
-func (t *Throttle) Start(ctx context.Context, user, addr string, now time.Time) (*Attempt, error) {
+// guesses each see the failures before them, then checks the back-offs
+// and counts the attempt among the address's sign-ins in flight. device,
+// when not "", names a known device of the user (a verified device
+// cookie): it passes the user's back-off while it has failures to spare,
+// so that guessing a user's password cannot lock its owner out of the
+// gateway; the address back-off still applies. Its error means ctx ended
+// while waiting.
+func (t *Throttle) Start(ctx context.Context, user, addr, device string, now time.Time) (*Attempt, error) {
 	end, err := t.begin(ctx, user)
 	if err != nil {
 		return nil, err
 	}
-	a := &Attempt{t: t, user: user, addr: addr, end: end}
-	ok, which, wait, done := t.admit(user, addr, now)
+	a := &Attempt{t: t, user: user, addr: addr, device: device, end: end}
+	ok, which, wait, done := t.admit(user, addr, device, now)
 	if !ok {
 		a.Refused, a.Wait = which, wait
 		a.End()
@@ -336,7 +361,7 @@ func (t *Throttle) Start(ctx context.Context, user, addr string, now time.Time) 
 
 // Fail records a failed bind (both keys strike) and ends the attempt.
 func (a *Attempt) Fail(now time.Time) {
-	a.t.fail(a.user, a.addr, now)
+	a.t.fail(a.user, a.addr, a.device, now)
 	a.End()
 }
 

@@ -35,7 +35,7 @@ func TestThrottleDNSpellingsShareKey(t *testing.T) {
 	th := NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 1000})
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	for i := range 4 {
-		th.fail([]string{"alice", "uid=alice,ou=people,dc=x", "UID=ALICE,dc=x", `uid=ali\63e,dc=x`}[i], "192.0.2.1", now)
+		th.fail([]string{"alice", "uid=alice,ou=people,dc=x", "UID=ALICE,dc=x", `uid=ali\63e,dc=x`}[i], "192.0.2.1", "", now)
 	}
 	if ok, _, _ := check(th, "uid=Alice, ou=people,dc=x", "192.0.2.9", now); ok {
 		t.Error("a re-spelled DN got past the user back-off")
@@ -48,7 +48,7 @@ func TestThrottleIPv6Prefix(t *testing.T) {
 	th := NewThrottle(ThrottleConfig{UserFree: 1000, IPFree: 20})
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	for i := range 21 {
-		th.fail(fmt.Sprintf("user%d", i), fmt.Sprintf("2001:db8:1:2::%x", i+1), now)
+		th.fail(fmt.Sprintf("user%d", i), fmt.Sprintf("2001:db8:1:2::%x", i+1), "", now)
 	}
 	if ok, which, _ := check(th, "someone", "2001:db8:1:2:ffff::1", now); ok || which != "address" {
 		t.Errorf("another address of the /64: ok=%v which=%q, want refused by address", ok, which)
@@ -81,7 +81,7 @@ func TestNormalizeUserFoldsLikeTheDirectory(t *testing.T) {
 	th := NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 1000})
 	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	for _, u := range []string{"alice", "ａｌｉｃｅ", "ＡＬＩＣＥ", "Ａlice"} {
-		th.fail(u, "192.0.2.1", now)
+		th.fail(u, "192.0.2.1", "", now)
 	}
 	if ok, _, _ := check(th, "ａｌｉｃｅ", "192.0.2.9", now); ok {
 		t.Error("a fullwidth spelling escaped alice's back-off")

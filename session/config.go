@@ -31,6 +31,10 @@ type Config struct {
 	// BufferBytes bounds the output kept for a disconnected session; the
 	// oldest output is dropped beyond it; default 1 MiB.
 	BufferBytes int
+	// MaxClients bounds the browsers (websockets) attached to one session
+	// at once; default 8. Every attached browser gets every update, so an
+	// unbounded number was an easy way to multiply the gateway's work.
+	MaxClients int
 	// Lease is how long a registry record lives without renewal; this node
 	// renews its sessions every Lease/3; default 30s. A gateway killed
 	// mid-session stops counting against the cap after at most Lease.
@@ -54,6 +58,7 @@ const (
 	DefaultIdleTimeout = 20 * time.Minute
 	DefaultIdleWarning = 5 * time.Minute
 	DefaultBufferBytes = 1 << 20
+	DefaultMaxClients  = 8
 	DefaultLease       = 30 * time.Second
 	DefaultLogoffGrace = 5 * time.Second
 
@@ -85,6 +90,9 @@ func (c *Config) setDefaults() {
 	if c.Lease == 0 {
 		c.Lease = DefaultLease
 	}
+	if c.MaxClients == 0 {
+		c.MaxClients = DefaultMaxClients
+	}
 	if c.LogoffGrace == 0 {
 		c.LogoffGrace = DefaultLogoffGrace
 	}
@@ -107,6 +115,9 @@ func (c *Config) validate() error {
 	}
 	if c.BufferBytes < minBufferBytes {
 		errs = append(errs, fmt.Errorf("buffer bytes %d: must be at least %d", c.BufferBytes, minBufferBytes))
+	}
+	if c.MaxClients < 0 {
+		errs = append(errs, fmt.Errorf("max clients %d: must be positive", c.MaxClients))
 	}
 	if c.Lease < 0 {
 		errs = append(errs, fmt.Errorf("lease %s: must be positive", c.Lease))

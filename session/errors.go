@@ -17,6 +17,9 @@ var (
 	// ErrNodeUnreachable means the gateway owning a session did not answer
 	// an admin command (no subscriber, or it timed out).
 	ErrNodeUnreachable = errors.New("gateway node unreachable")
+	// ErrTooManyClients means the session already has Config.MaxClients
+	// browsers attached.
+	ErrTooManyClients = errors.New("too many browsers attached to the session")
 	// ErrShutdown means the Manager is shutting down.
 	ErrShutdown = errors.New("session manager shut down")
 )

@@ -137,6 +137,9 @@ func (s *Session) Attach(c Client) (detach func(), err error) {
 	if s.closed {
 		return nil, fmt.Errorf("attaching to session %q: %w", s.info.Name, ErrClosed)
 	}
+	if len(s.clients) >= s.m.cfg.MaxClients {
+		return nil, fmt.Errorf("attaching to session %q: %d attached: %w", s.info.Name, len(s.clients), ErrTooManyClients)
+	}
 	a := &attachment{c: c}
 	c.Deliver(Update{Kind: UpdateHello, Prompt: s.prompt, Busy: s.busy, Hello: Hello{
 		ID: s.info.ID, Name: s.info.Name, Target: s.info.Target, User: s.info.User}})

@@ -133,8 +133,9 @@ func assemble(cfg *config, h hooks, logger *slog.Logger) (_ *assembled, err erro
 	}
 	scfg := session.Config{
 		Registry: reg, Node: node, MaxPerUser: cfg.Sessions.MaxPerUser, IdleTimeout: cfg.Sessions.IdleTimeout,
-		IdleWarning: cfg.Sessions.IdleWarning, BufferBytes: cfg.Sessions.DisconnectedBuffer, Logger: logger,
-		Audit: a.audit.Sink(logger),
+		IdleWarning: cfg.Sessions.IdleWarning, BufferBytes: cfg.Sessions.DisconnectedBuffer, MaxClients: cfg.Sessions.MaxClients,
+		Logger: logger,
+		Audit:  a.audit.Sink(logger),
 	}
 	if h.sessions != nil {
 		h.sessions(&scfg)

@@ -73,6 +73,7 @@ type sessionsConfig struct {
 	IdleTimeout        time.Duration `yaml:"idle_timeout"`        // default 20m
 	IdleWarning        time.Duration `yaml:"idle_warning"`        // default 5m
 	DisconnectedBuffer int           `yaml:"disconnected_buffer"` // bytes, default 1 MiB
+	MaxClients         int           `yaml:"max_clients"`         // browsers attached to one session, default 8
 	Lifetime           time.Duration `yaml:"lifetime"`            // sign-in cookie absolute lifetime, default 12h
 }
 
@@ -263,6 +264,9 @@ func (c *config) validate() []error {
 	}
 	if s.IdleTimeout < 0 || s.IdleWarning < 0 || s.IdleWarning >= s.IdleTimeout {
 		bad("sessions.idle_warning %s must be below idle_timeout %s", s.IdleWarning, s.IdleTimeout)
+	}
+	if s.MaxClients < 0 {
+		bad("sessions.max_clients %d: must be positive", s.MaxClients)
 	}
 	if s.DisconnectedBuffer < 0 {
 		bad("sessions.disconnected_buffer %d: must be positive", s.DisconnectedBuffer)

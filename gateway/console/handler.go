@@ -101,6 +101,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.deny(w, r, http.StatusNotFound, "no such session of the user")
 			return
 		}
+		if errors.Is(err, session.ErrTooManyClients) {
+			h.deny(w, r, http.StatusTooManyRequests, "the console is open in too many windows")
+			return
+		}
 		h.cfg.Logger.Error("console attach failed", "session", id, "user", user, "err", err)
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 		return
