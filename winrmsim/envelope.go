@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -30,6 +31,7 @@ type request struct {
 	StdinB64                                                  string
 	StdinEnd                                                  bool
 	IdleTimeOut                                               string // Create: rsp:Shell/rsp:IdleTimeOut
+	MaxEnvelopeSize                                           int    // wsman:MaxEnvelopeSize, 0 when absent
 }
 
 // parseEnvelope reads a SOAP envelope by local names and namespaces, never
@@ -85,6 +87,8 @@ func parseEnvelope(body []byte) (*request, error) {
 				r.ResourceURI = v
 			case "OperationTimeout":
 				r.OperationTimeout = v
+			case "MaxEnvelopeSize":
+				r.MaxEnvelopeSize, _ = strconv.Atoi(strings.TrimSpace(v))
 			case "IdleTimeOut":
 				r.IdleTimeOut = v
 			case "Option":

@@ -113,6 +113,45 @@ func (c *command) take(limit int) (out []chunk, done bool, code int) {
 	return out, c.done && len(c.pending) == 0, c.code
 }
 
+// Reply sizes: Windows never answers a Receive with an envelope larger
+// than the MaxEnvelopeSize the request allows, and splits long output over
+// several replies; so does the simulator (base64 4/3, per-stream markup).
+const (
+	defaultMaxEnvelope = 153600 // what a request without the header gets
+	envelopeOverhead   = 2048   // the envelope around the streams
+	streamOverhead     = 160    // one rsp:Stream element's markup
+)
+
+// takeEnvelope takes the pending output that fits one ReceiveResponse of
+// at most maxEnvelope bytes (0: the default), splitting a chunk if needed.
+func (c *command) takeEnvelope(maxEnvelope int) (out []chunk, done bool, code int) {
+	if maxEnvelope <= 0 {
+		maxEnvelope = defaultMaxEnvelope
+	}
+	budget := maxEnvelope - envelopeOverhead
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.pending) > 0 {
+		room := (budget-streamOverhead)/4*3 - 3
+		if room <= 0 {
+			break
+		}
+		ch := c.pending[0]
+		if len(ch.Data) > room {
+			out = append(out, chunk{Stream: ch.Stream, Data: ch.Data[:room]})
+			c.pending[0].Data = ch.Data[room:]
+			break
+		}
+		out = append(out, ch)
+		c.pending = c.pending[1:]
+		budget -= streamOverhead + (len(ch.Data)+2)/3*4
+	}
+	if len(c.pending) == 0 {
+		c.pending = nil
+	}
+	return out, c.done && len(c.pending) == 0, c.code
+}
+
 func (s *Server) fault(req *request, f wsmanFault, args ...any) (int, string) {
 	return http.StatusInternalServerError, f.render(req.MessageID, s.cfg.Hostname, args...)
 }
@@ -243,7 +282,14 @@ func (s *Server) receive(ctx context.Context, sh *shell, c *command, req *reques
 			continue
 		}
 		if ready {
-			out, done, code := c.take(slow.ChunkBytes)
+			var out []chunk
+			var done bool
+			var code int
+			if slow.ChunkBytes > 0 {
+				out, done, code = c.take(slow.ChunkBytes)
+			} else {
+				out, done, code = c.takeEnvelope(req.MaxEnvelopeSize)
+			}
 			return http.StatusOK, envelope(nsShell+"/ReceiveResponse", req.MessageID, receiveBody(c.id, out, done, code))
 		}
 		select {
