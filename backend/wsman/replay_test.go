@@ -143,10 +143,9 @@ func loadRecordings(t *testing.T, pattern string) map[string]recording {
 	return out
 }
 
-// rebuild builds with our builders the request rec carries the values of.
-func rebuild(t *testing.T, rec *node) ([]byte, string) {
+// rebuildHeader reads the Header values and the Action of a recorded header.
+func rebuildHeader(t *testing.T, hdr *node) (Header, string) {
 	t.Helper()
-	hdr, body := rec.find(nsEnvelope, "Header"), rec.find(nsEnvelope, "Body")
 	timeout, err := ParseDuration(hdr.find(nsWSMan, "OperationTimeout").text())
 	if err != nil { // PT-1S, sent to provoke a fault: whole seconds only
 		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(hdr.find(nsWSMan, "OperationTimeout").text(), "PT"), "S"))
@@ -170,7 +169,14 @@ func rebuild(t *testing.T, rec *node) ([]byte, string) {
 			h.Options = append(h.Options, Option{Name: name, Value: o.text(), MustComply: mc == "true"})
 		}
 	}
-	action := hdr.find(nsAddressing, "Action").text()
+	return h, hdr.find(nsAddressing, "Action").text()
+}
+
+// rebuild builds with our builders the request rec carries the values of.
+func rebuild(t *testing.T, rec *node) ([]byte, string) {
+	t.Helper()
+	hdr, body := rec.find(nsEnvelope, "Header"), rec.find(nsEnvelope, "Body")
+	h, action := rebuildHeader(t, hdr)
 	b64 := func(n *node) []byte {
 		if n == nil {
 			return nil

@@ -27,8 +27,9 @@ type ShellOptions struct {
 	OperationTimeout time.Duration
 	// Locale of Locale and DataLocale (default "en-US").
 	Locale string
-	// SessionID of every request (default a new "uuid:…"); Reconnect
-	// needs the one of the client that disconnected.
+	// SessionID of every request (default a new "uuid:…"): one per client,
+	// the same for all its shells; Reconnect needs the one of the client
+	// that disconnected.
 	SessionID string
 	// NewMessageID makes each request's MessageID (default NewMessageID).
 	NewMessageID func() string
@@ -71,6 +72,7 @@ type shellState struct {
 	id      string
 	info    ShellInfo
 	maxSize atomic.Int64
+	timeout atomic.Int64 // time.Duration
 }
 
 // CreateShell creates a shell with o (defaulted here) and returns it.
@@ -109,6 +111,7 @@ func (c *Client) newShell(o ShellOptions, id string) (*Shell, error) {
 	o.setDefaults()
 	st := &shellState{opts: o, id: id}
 	st.maxSize.Store(int64(o.MaxEnvelopeSize))
+	st.timeout.Store(int64(o.OperationTimeout))
 	return &Shell{c: c, s: st}, nil
 }
 
@@ -124,10 +127,14 @@ func (sh *Shell) Info() ShellInfo { return sh.s.info }
 // SetMaxEnvelopeSize sets the MaxEnvelopeSize of later requests.
 func (sh *Shell) SetMaxEnvelopeSize(n int) { sh.s.maxSize.Store(int64(n)) }
 
+// SetOperationTimeout sets the OperationTimeout of later requests (pypsrp
+// uses 5 s for an is-alive Get, 30 s for a Delete).
+func (sh *Shell) SetOperationTimeout(d time.Duration) { sh.s.timeout.Store(int64(d)) }
+
 func (sh *Shell) header() Header {
 	o := &sh.s.opts
 	return Header{To: sh.c.url, ResourceURI: o.ResourceURI, ShellID: sh.s.id, MaxEnvelopeSize: int(sh.s.maxSize.Load()),
-		OperationTimeout: o.OperationTimeout, Locale: o.Locale, MessageID: o.NewMessageID(), SessionID: o.SessionID}
+		OperationTimeout: time.Duration(sh.s.timeout.Load()), Locale: o.Locale, MessageID: o.NewMessageID(), SessionID: o.SessionID}
 }
 
 // post sends an envelope and classifies its error with op.
@@ -199,9 +206,12 @@ func (sh *Shell) Delete(ctx context.Context) error {
 }
 
 // Get returns the shell's current rsp:Shell (State "Connected" or
-// "Disconnected").
+// "Disconnected"); it is addressed to ResourceShells, as pypsrp's
+// is-alive check does.
 func (sh *Shell) Get(ctx context.Context) (ShellInfo, error) {
-	reply, err := sh.post(ctx, "getting shell", Get(sh.header()))
+	h := sh.header()
+	h.ResourceURI = ResourceShells
+	reply, err := sh.post(ctx, "getting shell", Get(h))
 	if err != nil {
 		return ShellInfo{}, err
 	}

@@ -140,6 +140,13 @@ func faultServer(t *testing.T, body string) *Client {
 		w.WriteHeader(500)
 		_, _ = w.Write([]byte(body))
 	}))
+	return serverClient(t, ts)
+}
+
+// serverClient is a Client of the httptest TLS server ts (Basic); both are
+// closed at the test's end.
+func serverClient(t *testing.T, ts *httptest.Server) *Client {
+	t.Helper()
 	t.Cleanup(ts.Close)
 	u, _ := url.Parse(ts.URL)
 	port, _ := strconv.Atoi(u.Port())
