@@ -17,8 +17,13 @@ const (
 	ActionSignal    = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal"
 	SignalCtrlC     = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_c"
 	SignalTerminate = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate"
+	// SignalPSCtrlC stops a PowerShell pipeline and keeps its runspace
+	// (MS-PSRP 3.1.5.3.x; pypsrp's PS_CTRL_C, test_psrp_nested_command.yml).
+	SignalPSCtrlC = "powershell/signal/ctrl_c"
 	// StateDone is the CommandState of a command that has ended.
 	StateDone = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
+	// StateRunning is the CommandState of a command still running.
+	StateRunning = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running"
 
 	nsEnvelope   = "http://www.w3.org/2003/05/soap-envelope"
 	nsAddressing = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
@@ -43,25 +48,38 @@ type Header struct {
 	Locale string
 	// MessageID defaults to a new NewMessageID.
 	MessageID string
+	// SessionID is the MS-WSMV SessionId header ("uuid:…"; "" for none):
+	// Windows lets a client that disconnected a shell Reconnect to it only
+	// with the same SessionId.
+	SessionID string
+	// Options are the wsman:OptionSet of the request (none: no OptionSet).
+	Options []Option
+}
+
+// Option is one wsman:Option of a request's OptionSet.
+type Option struct {
+	Name, Value string
+	// MustComply makes the server fail the request rather than ignore the
+	// option (MustComply="true").
+	MustComply bool
 }
 
 // Signal builds a Signal request (MS-WSMV 3.1.4.12) with any code, e.g.
-// SignalCtrlC or SignalTerminate, for commandID in the shell h.ShellID;
-// h.Action is set to ActionSignal.
+// SignalCtrlC, SignalTerminate or SignalPSCtrlC, for commandID in the
+// shell h.ShellID; h.Action is set to ActionSignal.
 func Signal(h Header, commandID, code string) []byte {
-	h.Action = ActionSignal
-	var b bytes.Buffer
-	writeHeader(&b, h)
-	b.WriteString(`<env:Body><rsp:Signal CommandId="`)
-	xmlEscape(&b, commandID)
+	b := begin(h, ActionSignal)
+	b.WriteString(`<rsp:Signal CommandId="`)
+	xmlEscape(b, commandID)
 	b.WriteString(`"><rsp:Code>`)
-	xmlEscape(&b, code)
-	b.WriteString("</rsp:Code></rsp:Signal></env:Body></env:Envelope>")
+	xmlEscape(b, code)
+	b.WriteString("</rsp:Code></rsp:Signal>" + bodyEnd)
 	return b.Bytes()
 }
 
 // writeHeader writes the XML declaration, the envelope's start tag and the
-// header, with the prefixes masterzen uses (env, a, rsp, w, p).
+// header, with the prefixes masterzen uses (env, a, rsp, w, p) and the
+// SOAP mustUnderstand attribute as Windows clients send it.
 func writeHeader(b *bytes.Buffer, h Header) {
 	if h.MessageID == "" {
 		h.MessageID = NewMessageID()
@@ -70,25 +88,50 @@ func writeHeader(b *bytes.Buffer, h Header) {
 		`<env:Envelope xmlns:env="` + nsEnvelope + `" xmlns:a="` + nsAddressing + `" xmlns:rsp="` + nsShell +
 		`" xmlns:w="` + nsWSMan + `" xmlns:p="` + nsWSManMSFT + `"><env:Header>`)
 	element(b, "a:To", "", h.To)
-	b.WriteString(`<a:ReplyTo><a:Address mustUnderstand="true">` + anonymous + `</a:Address></a:ReplyTo>`)
-	element(b, "w:MaxEnvelopeSize", ` mustUnderstand="true"`, strconv.Itoa(h.MaxEnvelopeSize))
+	b.WriteString(`<a:ReplyTo><a:Address env:mustUnderstand="true">` + anonymous + `</a:Address></a:ReplyTo>`)
+	element(b, "w:MaxEnvelopeSize", mustUnderstand, strconv.Itoa(h.MaxEnvelopeSize))
 	element(b, "w:OperationTimeout", "", FormatDuration(h.OperationTimeout))
 	element(b, "a:MessageID", "", h.MessageID)
 	if h.Locale != "" {
-		b.WriteString(`<w:Locale mustUnderstand="false" xml:lang="`)
+		b.WriteString(`<w:Locale env:mustUnderstand="false" xml:lang="`)
 		xmlEscape(b, h.Locale)
-		b.WriteString(`"/><p:DataLocale mustUnderstand="false" xml:lang="`)
+		b.WriteString(`"/><p:DataLocale env:mustUnderstand="false" xml:lang="`)
 		xmlEscape(b, h.Locale)
 		b.WriteString(`"/>`)
 	}
-	element(b, "a:Action", ` mustUnderstand="true"`, h.Action)
+	if h.SessionID != "" {
+		element(b, "p:SessionId", ` env:mustUnderstand="false"`, h.SessionID)
+	}
+	element(b, "a:Action", mustUnderstand, h.Action)
 	if h.ShellID != "" {
 		b.WriteString(`<w:SelectorSet><w:Selector Name="ShellId">`)
 		xmlEscape(b, h.ShellID)
 		b.WriteString(`</w:Selector></w:SelectorSet>`)
 	}
-	element(b, "w:ResourceURI", ` mustUnderstand="true"`, h.ResourceURI)
+	writeOptions(b, h.Options)
+	element(b, "w:ResourceURI", mustUnderstand, h.ResourceURI)
 	b.WriteString("</env:Header>")
+}
+
+const mustUnderstand = ` env:mustUnderstand="true"`
+
+func writeOptions(b *bytes.Buffer, opts []Option) {
+	if len(opts) == 0 {
+		return
+	}
+	b.WriteString(`<w:OptionSet` + mustUnderstand + `>`)
+	for _, o := range opts {
+		b.WriteString(`<w:Option Name="`)
+		xmlEscape(b, o.Name)
+		b.WriteString(`"`)
+		if o.MustComply {
+			b.WriteString(` MustComply="true"`)
+		}
+		b.WriteString(`>`)
+		xmlEscape(b, o.Value)
+		b.WriteString(`</w:Option>`)
+	}
+	b.WriteString(`</w:OptionSet>`)
 }
 
 // element writes <name attrs>text</name>, text escaped.
@@ -100,9 +143,13 @@ func element(b *bytes.Buffer, name, attrs, text string) {
 
 func xmlEscape(b *bytes.Buffer, s string) { _ = xml.EscapeText(b, []byte(s)) }
 
-// FormatDuration formats d as an xs:duration in seconds ("PT20.000S"), as
-// OperationTimeout takes it.
+// FormatDuration formats d as an xs:duration in seconds: "PT20S" for whole
+// seconds (as pypsrp and PowerShell send OperationTimeout), "PT0.500S"
+// otherwise.
 func FormatDuration(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprintf("PT%dS", d/time.Second)
+	}
 	return fmt.Sprintf("PT%.3fS", d.Seconds())
 }
 
@@ -127,6 +174,10 @@ type Stream struct {
 // loses their interleaving; this parser keeps the streams in document order.
 type ReceiveResponse struct {
 	Streams []Stream
+	// CommandID and State are the rsp:CommandState's ("" when the reply
+	// has none, as a PSRP shell-level Receive).
+	CommandID string
+	State     string
 	// Done: the CommandState is StateDone, with ExitCode.
 	Done     bool
 	ExitCode int
@@ -157,9 +208,8 @@ func ParseReceive(body []byte) (ReceiveResponse, error) {
 				inStream, name, cmdID = true, attr(t, "Name"), attr(t, "CommandId")
 				text.Reset()
 			case "CommandState":
-				if attr(t, "State") == StateDone {
-					r.Done = true
-				}
+				r.CommandID, r.State = attr(t, "CommandId"), attr(t, "State")
+				r.Done = r.State == StateDone
 			case "ExitCode":
 				inExit = true
 				text.Reset()

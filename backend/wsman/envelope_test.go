@@ -18,11 +18,11 @@ func TestCtrlCEnvelope(t *testing.T) {
 		`<rsp:Code>http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_c</rsp:Code>`,
 		`<rsp:Signal CommandId="CMD-2">`,
 		`<w:Selector Name="ShellId">SHELL-1</w:Selector>`,
-		`<a:Action mustUnderstand="true">http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal</a:Action>`,
-		`<w:ResourceURI mustUnderstand="true">http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>`,
-		`<w:OperationTimeout>PT20.000S</w:OperationTimeout>`,
-		`<w:MaxEnvelopeSize mustUnderstand="true">153600</w:MaxEnvelopeSize>`,
-		`<w:Locale mustUnderstand="false" xml:lang="en-US"/>`,
+		`<a:Action env:mustUnderstand="true">http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal</a:Action>`,
+		`<w:ResourceURI env:mustUnderstand="true">http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>`,
+		`<w:OperationTimeout>PT20S</w:OperationTimeout>`,
+		`<w:MaxEnvelopeSize env:mustUnderstand="true">153600</w:MaxEnvelopeSize>`,
+		`<w:Locale env:mustUnderstand="false" xml:lang="en-US"/>`,
 		`<a:To>http://h:5985/wsman</a:To>`,
 		`<a:MessageID>uuid:`,
 	} {
@@ -55,7 +55,7 @@ func TestParseReceiveKeepsOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := ReceiveResponse{Streams: []Stream{{"stdout", "C", []byte("hi")}, {"stderr", "C", []byte("err")}, {"stdout", "C", []byte("\n")}},
-		Done: true, ExitCode: 3}
+		CommandID: "C", State: StateDone, Done: true, ExitCode: 3}
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}

@@ -19,21 +19,30 @@ var (
 	ErrInvalidCredentials = errors.New("invalid credentials")
 	ErrQuotaExceeded      = errors.New("quota exceeded on the target")
 	ErrUnreachable        = errors.New("target unreachable")
+	// ErrUnknownConfiguration: the resource URI (a PowerShell session
+	// configuration) does not exist on the target.
+	ErrUnknownConfiguration = errors.New("unknown session configuration")
+	// ErrShellNotFound: the shell or command of the request does not exist
+	// (deleted, expired, or never created).
+	ErrShellNotFound = errors.New("shell not found")
 )
 
 // WS-Man fault codes (MS-WSMV, windows-rs constants): FaultError.Code.
 const (
 	CodeOperationTimeout = 2150858793 // ERROR_WSMAN_OPERATION_TIMEDOUT
 	CodeInvalidSelectors = 2150858843 // shell or command not found
-	CodeQuotaMaxShells   = 2150859173 // ERROR_WSMAN_QUOTA_MAX_SHELLS
-	CodeQuotaMaxOps      = 2150859174 // ERROR_WSMAN_QUOTA_MAX_OPERATIONS
-	CodeQuotaMaxUsers    = 2150859172 // ERROR_WSMAN_QUOTA_MAX_SHELLUSERS
-	CodeQuotaMaxProcs    = 2150859175 // ERROR_WSMAN_QUOTA_MAX_PROCESSES (approx.)
-	CodeAccessDenied     = 5          // ERROR_ACCESS_DENIED
-	CodeAccessDeniedHR   = 2147942405 // 0x80070005
-	CodeNoLogonServers   = 1311       // ERROR_NO_LOGON_SERVERS
-	CodeNoLogonHR        = 2148074254 // SEC_E_NO_AUTHENTICATING_AUTHORITY 0x8009030E
-	CodeLogonFailure     = 1326       // ERROR_LOGON_FAILURE
+	// CodeInvalidResourceURI: w:DestinationUnreachable, faultDetail
+	// InvalidResourceURI (no such plugin or session configuration).
+	CodeInvalidResourceURI = 2150858811
+	CodeQuotaMaxShells     = 2150859173 // ERROR_WSMAN_QUOTA_MAX_SHELLS
+	CodeQuotaMaxOps        = 2150859174 // ERROR_WSMAN_QUOTA_MAX_OPERATIONS
+	CodeQuotaMaxUsers      = 2150859172 // ERROR_WSMAN_QUOTA_MAX_SHELLUSERS
+	CodeQuotaMaxProcs      = 2150859175 // ERROR_WSMAN_QUOTA_MAX_PROCESSES (approx.)
+	CodeAccessDenied       = 5          // ERROR_ACCESS_DENIED
+	CodeAccessDeniedHR     = 2147942405 // 0x80070005
+	CodeNoLogonServers     = 1311       // ERROR_NO_LOGON_SERVERS
+	CodeNoLogonHR          = 2148074254 // SEC_E_NO_AUTHENTICATING_AUTHORITY 0x8009030E
+	CodeLogonFailure       = 1326       // ERROR_LOGON_FAILURE
 )
 
 // FaultError is a non-200 reply of the target: the HTTP status, the WS-Man
@@ -66,6 +75,10 @@ func (e *FaultError) Unwrap() error {
 		return ErrNoLogonServers
 	case CodeLogonFailure:
 		return ErrInvalidCredentials
+	case CodeInvalidSelectors:
+		return ErrShellNotFound
+	case CodeInvalidResourceURI:
+		return ErrUnknownConfiguration
 	}
 	switch e.Status {
 	case 401:
@@ -94,7 +107,7 @@ func Classify(op string, err error) error {
 		return nil
 	}
 	for _, s := range []error{ErrAccessDenied, ErrUnknownComputer, ErrNoLogonServers, ErrInvalidCredentials,
-		ErrQuotaExceeded, ErrUnreachable} {
+		ErrQuotaExceeded, ErrUnreachable, ErrUnknownConfiguration, ErrShellNotFound} {
 		if errors.Is(err, s) {
 			if !strings.Contains(err.Error(), s.Error()) {
 				return fmt.Errorf("%s: %w: %w", op, s, err) // name the category in the text too
@@ -125,6 +138,10 @@ func IsNetworkError(err error) bool {
 		strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "EOF") ||
 		strings.Contains(err.Error(), "connection reset")
 }
+
+// ParseFault reads the fault of a non-200 reply (status, body) as Post
+// returns it.
+func ParseFault(status int, body []byte) *FaultError { return parseFault(status, string(body)) }
 
 // parseFault reads the WS-Man fault code and reason out of a SOAP fault body.
 func parseFault(status int, body string) *FaultError {
