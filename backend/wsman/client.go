@@ -265,10 +265,10 @@ func (p *Client) sendSealed(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	raw, err := readLimited(resp)
 	if err != nil {
 		p.session = nil
-		return nil, fmt.Errorf("reading reply (http %d): %w", resp.StatusCode, err)
+		return nil, err
 	}
 	if strings.Contains(resp.Header.Get("Content-Type"), `protocol="`+sealProtocol+`"`) {
 		if raw, err = unsealBody(p.session, raw); err != nil {
@@ -294,14 +294,33 @@ func splitUser(u string) (user, domain string) {
 	return u, ""
 }
 
-// maxReply bounds a reply body (MaxEnvelopeSize is 150 KiB; leave room).
-const maxReply = 8 << 20
+// maxReply bounds a reply body. A target honours the MaxEnvelopeSize a
+// request allows (150–500 KiB) and splits long output over several
+// replies; the bound only stops a target that does not, and says so
+// (a cut reply used to surface as "XML syntax error … unexpected EOF" or an
+// NTLM checksum error after 8 MiB of output in one reply).
+const maxReply = 32 << 20
+
+// ErrReplyTooLarge is returned (wrapped) for a reply over maxReply bytes.
+var ErrReplyTooLarge = errors.New("wsman reply too large")
+
+// readLimited reads a whole reply body, refusing one over maxReply.
+func readLimited(resp *http.Response) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReply+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading reply (http %d): %w", resp.StatusCode, err)
+	}
+	if len(b) > maxReply {
+		return nil, fmt.Errorf("reading reply (http %d): over %d bytes: %w", resp.StatusCode, maxReply, ErrReplyTooLarge)
+	}
+	return b, nil
+}
 
 func readReply(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	b, err := readLimited(resp)
 	if err != nil {
-		return nil, fmt.Errorf("reading reply (http %d): %w", resp.StatusCode, err)
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, parseFault(resp.StatusCode, string(b))

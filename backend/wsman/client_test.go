@@ -135,3 +135,31 @@ func TestClientSealedSim(t *testing.T) {
 		}
 	}
 }
+
+// TestClientReplyTooLarge: a reply over the bound is refused with
+// ErrReplyTooLarge, never cut and handed on as a broken envelope (issue
+// 12 #9: 8 MiB of output in one reply ended the console with "XML syntax
+// error … unexpected EOF"); one just under the bound is read whole.
+func TestClientReplyTooLarge(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		n := maxReply
+		if string(b) == "over" {
+			n++
+		}
+		w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
+		_, _ = w.Write([]byte(strings.Repeat("x", n)))
+	}))
+	defer srv.Close()
+	c, err := NewClient(httpsEndpoint(t, srv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if b, err := c.Post(t.Context(), []byte("fits")); err != nil || len(b) != maxReply {
+		t.Fatalf("a reply of exactly %d bytes: %d, %v", maxReply, len(b), err)
+	}
+	if _, err := c.Post(t.Context(), []byte("over")); !errors.Is(err, ErrReplyTooLarge) {
+		t.Fatalf("a reply over the bound: %v, want ErrReplyTooLarge", err)
+	}
+}
