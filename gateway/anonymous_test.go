@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 
 	"github.com/psgate/psgate/audit"
+	"github.com/psgate/psgate/identity"
 )
 
 // countingStore is a memory scs store that counts what is written to it.
@@ -212,4 +213,29 @@ func dropSession(jar []*http.Cookie) []*http.Cookie {
 		}
 	}
 	return out
+}
+
+// TestSessionWithoutIdentityIsSignedOut: a sign-in session that holds a
+// user name but no identity (written by a psgate from before the identity
+// was stored) counts as signed out, so the user signs in again once rather
+// than landing on a portal that cannot open anything.
+func TestSessionWithoutIdentityIsSignedOut(t *testing.T) {
+	sm := NewSessionManager(time.Hour, nil)
+	d := &Deps{Sessions: sm, Logger: slog.New(slog.DiscardHandler)}
+	ctx, err := sm.Load(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm.Put(ctx, sessionUserKey, "alice")
+	if u := d.User(ctx); u != "" {
+		t.Errorf("User = %q for a session without identity, want signed out", u)
+	}
+	b, _ := identity.Identity{Name: "alice", Provider: identity.ProviderLocal}.Marshal()
+	sm.Put(ctx, sessionIdentityKey, b)
+	if u := d.User(ctx); u != "alice" {
+		t.Errorf("User = %q with an identity, want alice", u)
+	}
+	if id, ok := d.Identity(ctx); !ok || id.Name != "alice" {
+		t.Errorf("Identity = %+v, %v", id, ok)
+	}
 }

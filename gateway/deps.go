@@ -63,7 +63,14 @@ func (s *Deps) delay(ctx context.Context, start time.Time) {
 }
 
 // User returns the signed-in user of the request, or "".
-func (s *Deps) User(ctx context.Context) string { return s.Sessions.GetString(ctx, sessionUserKey) }
+// A sign-in session without an identity (made by a psgate from before the
+// identity was stored) counts as signed out: the user signs in again once.
+func (s *Deps) User(ctx context.Context) string {
+	if !s.Sessions.Exists(ctx, sessionIdentityKey) {
+		return ""
+	}
+	return s.Sessions.GetString(ctx, sessionUserKey)
+}
 
 // Identity returns the signed-in identity of the request, as the identity
 // provider resolved it at sign-in (on this gateway or another sharing the
