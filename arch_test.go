@@ -78,6 +78,7 @@ var layers = map[string][]string{
 	"backend":           {"session"},
 	"backend/wsman":     {},
 	"backend/winrs":     {"backend", "backend/wsman", "session"},
+	"backend/remoting":  {"backend/wsman", "psrp", "psrp/"},
 	"psrp/":             {"psrp"},
 	"psrp":              {},
 	"gateway/console":   {"session"},
