@@ -186,6 +186,17 @@ func (p *RunspacePool) Disconnected() error {
 	return nil
 }
 
+// Reconnected records that the client that disconnected the shell
+// reconnected it (WS-Man Reconnect): the pool is Opened again, its
+// pipelines go on.
+func (p *RunspacePool) Reconnected() error {
+	if p.state != PoolDisconnected {
+		return fmt.Errorf("reconnecting pool in state %s: %w", p.state, ErrState)
+	}
+	p.state = PoolOpened
+	return nil
+}
+
 // Closed records that the transport deleted the shell; PowerShell sends
 // no PSRP message for it.
 func (p *RunspacePool) Closed() {

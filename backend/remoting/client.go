@@ -60,11 +60,27 @@ type Client struct {
 // Open creates the shell and opens the runspace pool: it returns once the
 // pool is Opened, or with the server's reason when it broke.
 func Open(ctx context.Context, cfg Config) (*Client, error) {
+	c, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.open(ctx); err != nil {
+		c.wc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// newClient applies cfg's defaults and makes the WS-Man client.
+func newClient(cfg Config) (*Client, error) {
 	if cfg.Configuration == "" {
 		cfg.Configuration = DefaultConfiguration
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Shell.MaxEnvelopeSize == 0 {
+		cfg.Shell.MaxEnvelopeSize = envelopeDefault
 	}
 	var krb *wsman.Kerberos
 	if strings.EqualFold(cfg.Endpoint.Auth, "kerberos") {
@@ -77,24 +93,17 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", cfg.Configuration, err)
 	}
-	c := &Client{cfg: cfg, wc: wc, log: cfg.Logger.With("configuration", cfg.Configuration)}
-	if err := c.open(ctx); err != nil {
-		wc.Close()
-		return nil, err
-	}
-	return c, nil
+	return &Client{cfg: cfg, wc: wc, log: cfg.Logger.With("configuration", cfg.Configuration)}, nil
 }
 
-func (c *Client) open(ctx context.Context) error {
+// newPool makes the runspace pool and the codec at the configured
+// envelope size.
+func (c *Client) newPool() error {
 	pool, err := psrp.NewRunspacePool(c.cfg.Pool)
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", c.cfg.Configuration, err)
 	}
-	size := c.cfg.Shell.MaxEnvelopeSize
-	if size == 0 {
-		size = envelopeDefault
-	}
-	payload, err := psrp.MaxPayloadSize(size, psrp.DefaultEnvelopeOverhead)
+	payload, err := psrp.MaxPayloadSize(c.cfg.Shell.MaxEnvelopeSize, psrp.DefaultEnvelopeOverhead)
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", c.cfg.Configuration, err)
 	}
@@ -103,30 +112,52 @@ func (c *Client) open(ctx context.Context) error {
 		return fmt.Errorf("opening %s: %w", c.cfg.Configuration, err)
 	}
 	c.pool, c.codec = pool, codec
-	if err := pool.Open(); err != nil {
+	return nil
+}
+
+// shellOptions are the WS-Man options of the configuration's shell.
+func (c *Client) shellOptions() wsman.ShellOptions {
+	o := c.cfg.Shell
+	o.ResourceURI = wsman.PowerShellResourceURI(c.cfg.Configuration)
+	return o
+}
+
+// protocolOption is the OptionSet of Create and Connect: the PSRP
+// protocol version the client speaks.
+var protocolOption = wsman.Option{Name: "protocolversion", Value: "2.3", MustComply: true}
+
+func (c *Client) open(ctx context.Context) error {
+	if err := c.newPool(); err != nil {
+		return err
+	}
+	if err := c.pool.Open(); err != nil {
 		return fmt.Errorf("opening %s: %w", c.cfg.Configuration, err)
 	}
 	creation, err := c.encode()
 	if err != nil {
 		return err
 	}
-	o := c.cfg.Shell
-	o.ResourceURI = wsman.PowerShellResourceURI(c.cfg.Configuration)
-	o.MaxEnvelopeSize = size
-	o.Create.ShellID = pool.ID().String()
+	o := c.shellOptions()
+	o.Create.ShellID = c.pool.ID().String()
 	o.Create.CreationXML = bytes.Join(creation, nil)
-	o.CreateOptions = append(o.CreateOptions, wsman.Option{Name: "protocolversion", Value: "2.3", MustComply: true})
+	o.CreateOptions = append(o.CreateOptions, protocolOption)
 	if c.shell, err = c.wc.CreateShell(ctx, o); err != nil {
 		return fmt.Errorf("opening %s: %w", c.cfg.Configuration, err)
 	}
-	for pool.State() != psrp.PoolOpened {
+	return c.untilOpened(ctx, "opening "+c.cfg.Configuration)
+}
+
+// untilOpened receives the pool's messages until it is Opened; a pool
+// the server broke is an error with the server's reason.
+func (c *Client) untilOpened(ctx context.Context, op string) error {
+	for c.pool.State() != psrp.PoolOpened {
 		events, err := c.receive(ctx, "")
 		if err != nil {
-			return fmt.Errorf("opening %s: %w", c.cfg.Configuration, err)
+			return fmt.Errorf("%s: %w", op, err)
 		}
 		for _, ev := range events {
 			if s, ok := ev.(psrp.PoolStateEvent); ok && s.State == psrp.PoolBroken {
-				return fmt.Errorf("opening %s: %w", c.cfg.Configuration, poolError(s))
+				return fmt.Errorf("%s: %w", op, poolError(s))
 			}
 		}
 	}
@@ -156,32 +187,43 @@ func (c *Client) encode() ([][]byte, error) {
 	return p, nil
 }
 
-// receive polls the shell (commandID "") or a pipeline once and feeds what
-// came to the pool; it also applies the protocol negotiation's envelope
-// size.
+// receive polls the shell (commandID "") or a pipeline once and feeds
+// what came to the pool.
 func (c *Client) receive(ctx context.Context, commandID string) ([]psrp.Event, error) {
 	r, err := c.shell.Receive(ctx, commandID, "stdout")
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var events []psrp.Event
 	for _, s := range r.Streams {
-		msgs, err := c.codec.Decode(s.Data)
+		evs, err := c.feed(commandID, s.Data)
+		events = append(events, evs...)
 		if err != nil {
-			return events, fmt.Errorf("decoding %s output: %w", streamOwner(commandID), err)
+			return events, err
 		}
-		for _, m := range msgs {
-			evs, err := c.pool.Feed(m)
-			if err != nil {
-				return events, fmt.Errorf("%s: %w", streamOwner(commandID), err)
-			}
-			events = append(events, evs...)
-			for _, ev := range evs {
-				if cap, ok := ev.(psrp.CapabilityEvent); ok && !cap.Negotiated.Less(v22) {
-					c.largeEnvelopes()
-				}
+	}
+	return events, nil
+}
+
+// feed decodes one payload of server fragments and feeds its messages to
+// the pool; a 2.2+ capability raises the envelope size.
+func (c *Client) feed(commandID string, data []byte) ([]psrp.Event, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	msgs, err := c.codec.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s output: %w", streamOwner(commandID), err)
+	}
+	var events []psrp.Event
+	for _, m := range msgs {
+		evs, err := c.pool.Feed(m)
+		if err != nil {
+			return events, fmt.Errorf("%s: %w", streamOwner(commandID), err)
+		}
+		events = append(events, evs...)
+		for _, ev := range evs {
+			if cp, ok := ev.(psrp.CapabilityEvent); ok && !cp.Negotiated.Less(v22) {
+				c.largeEnvelopes()
 			}
 		}
 	}

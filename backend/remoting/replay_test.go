@@ -2,8 +2,8 @@ package remoting
 
 import (
 	"context"
-	"fmt"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -54,7 +54,7 @@ var (
 	reAction  = regexp.MustCompile(`Action[^>]*>([^<]*)<`)
 	reShellID = regexp.MustCompile(`(?:ShellId="|Name="ShellId">)([0-9A-Fa-f-]{36})`)
 	reCommand = regexp.MustCompile(`CommandId="([0-9A-Fa-f-]{36})"`)
-	rePayload = regexp.MustCompile(`<(?:\w+:)?(creationXml|Arguments|Stream)\b[^>]*>([A-Za-z0-9+/=]+)<`)
+	rePayload = regexp.MustCompile(`<(?:\w+:)?(creationXml|connectXml|Arguments|Stream)\b[^>]*>([A-Za-z0-9+/=]+)<`)
 	reEnvSize = regexp.MustCompile(`MaxEnvelopeSize[^>]*>(\d+)<`)
 )
 
