@@ -27,13 +27,18 @@ func (c *Client) Disconnect(ctx context.Context, idle time.Duration) error {
 	return nil
 }
 
-// Reconnect reconnects this client to the pool it disconnected.
+// Reconnect reconnects this client to the pool it disconnected. On a
+// connected pool it only confirms the connection to the target (pypsrp
+// sends one before closing a pool it connected to).
 func (c *Client) Reconnect(ctx context.Context) error {
 	if err := c.shell.Reconnect(ctx); err != nil {
 		return fmt.Errorf("reconnecting runspace pool %s: %w", c.shell.ID(), err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.pool.State() != psrp.PoolDisconnected {
+		return nil
+	}
 	if err := c.pool.Reconnected(); err != nil {
 		return fmt.Errorf("reconnecting runspace pool %s: %w", c.shell.ID(), err)
 	}
@@ -88,18 +93,22 @@ func (c *Client) connect(ctx context.Context, shellID string) error {
 		return fmt.Errorf("connecting to %s: %w", shellID, err)
 	}
 	// The connect response carries SESSION_CAPABILITY and
-	// RUNSPACEPOOL_INIT_DATA; the pool's state (Opened, or Broken with a
-	// reason) comes in the next Receive, as the recordings show.
+	// RUNSPACEPOOL_INIT_DATA (the pool is Opened); the next Receive brings
+	// the pool's state or its APPLICATION_PRIVATE_DATA — the recordings
+	// show either — and the pool is ready once one of them came.
 	for {
 		events, err := c.receive(ctx, "")
 		if err != nil {
 			return fmt.Errorf("connecting to %s: %w", shellID, err)
 		}
 		for _, ev := range events {
-			if s, ok := ev.(psrp.PoolStateEvent); ok {
-				if s.State == psrp.PoolBroken {
-					return fmt.Errorf("connecting to %s: %w", shellID, poolError(s))
+			switch e := ev.(type) {
+			case psrp.PoolStateEvent:
+				if e.State == psrp.PoolBroken {
+					return fmt.Errorf("connecting to %s: %w", shellID, poolError(e))
 				}
+				return nil
+			case psrp.PrivateDataEvent:
 				return nil
 			}
 		}

@@ -103,3 +103,111 @@ func TestDisconnectConnectReplay(t *testing.T) {
 		t.Errorf("%d of %d recorded requests made", srv.next, len(recs))
 	}
 }
+
+// TestDisconnectedCommandsReplay replays test_psrp_disconnected_commands.yml:
+// two pools each start a pipeline and disconnect at once (the pipelines run
+// on while nobody listens); the pools are listed, connected to by new
+// clients, each pipeline attached (Connect with its CommandId) and its
+// buffered output received to the end; then Reconnect and Delete.
+func TestDisconnectedCommandsReplay(t *testing.T) {
+	recs := loadRecording(t, "test_psrp_disconnected_commands.yml")
+	srv := &replayServer{t: t, recs: recs}
+	ts := httptest.NewTLSServer(srv)
+	defer ts.Close()
+	u, _ := url.Parse(ts.URL)
+	port, _ := strconv.Atoi(u.Port())
+	endpoint := wsman.Endpoint{Host: u.Hostname(), Port: port, HTTPS: true, Insecure: true, Auth: "basic",
+		Username: "vagrant", Password: "vagrant"}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	opens := recordedMessages(t, recs, "creationXml")
+	creates := recordedMessages(t, recs, "Arguments")
+	connects := recordedMessages(t, recs, "connectXml")
+
+	var started []psrp.GUID
+	for i := range 2 {
+		cfg := Config{Endpoint: endpoint, Pool: recordedPool(t, opens[i])}
+		if i > 0 { // pypsrp's connection had raised its envelope size by then
+			cfg.Shell.MaxEnvelopeSize = envelopeLarge
+		}
+		c, err := Open(ctx, cfg)
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		pl, err := c.Start(ctx, Invocation{Pipeline: recordedPipeline(t, creates[i][0])})
+		if err != nil {
+			t.Fatalf("start %d: %v", i, err)
+		}
+		started = append(started, pl.ID())
+		if err := c.Disconnect(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := Disconnected(ctx, Config{Endpoint: endpoint, Shell: wsman.ShellOptions{MaxEnvelopeSize: envelopeLarge}})
+	if err != nil || len(list) != 2 {
+		t.Fatalf("Disconnected: %+v, %v", list, err)
+	}
+	var again []*Client
+	for i, d := range list { // the target lists the second pool first
+		c, err := Connect(ctx, Config{Endpoint: endpoint, Pool: psrp.PoolConfig{ID: connects[i][0].RPID},
+			Shell: wsman.ShellOptions{MaxEnvelopeSize: envelopeLarge}}, d.ShellID)
+		if err != nil {
+			t.Fatalf("connect %d: %v", i, err)
+		}
+		if len(d.Commands) != 1 {
+			t.Fatalf("shell %s lists %d commands, want 1", d.ShellID, len(d.Commands))
+		}
+		pid := started[1-i] // the ids as the pipelines' messages carry them
+		pl, err := c.Attach(ctx, pid)
+		if err != nil {
+			t.Fatalf("attach %s: %v", pid, err)
+		}
+		outputs := 0
+		state, errRec, err := c.Wait(ctx, pl, Invocation{OnEvent: func(ev psrp.Event) {
+			if _, ok := ev.(psrp.OutputEvent); ok {
+				outputs++
+			}
+		}})
+		if err != nil || state != psrp.PipelineCompleted || errRec != nil || outputs == 0 {
+			t.Fatalf("pipeline %s after Connect: state %s, %d outputs, %v, %v", pid, state, outputs, errRec, err)
+		}
+		again = append(again, c)
+	}
+	for _, c := range again {
+		if err := c.Reconnect(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if srv.next != len(recs) {
+		t.Errorf("%d of %d recorded requests made", srv.next, len(recs))
+	}
+}
+
+// recordedPool is the pool configuration a recorded creationXml implies.
+func recordedPool(t testing.TB, open []psrp.Message) psrp.PoolConfig {
+	t.Helper()
+	b, err := psrp.DecodeBody(open[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	init := b.(psrp.InitRunspacePoolMsg)
+	return psrp.PoolConfig{ID: open[0].RPID, MinRunspaces: init.MinRunspaces, MaxRunspaces: init.MaxRunspaces,
+		ThreadOptions: init.ThreadOptions, ApartmentState: &init.ApartmentState, Host: &init.Host,
+		ApplicationArguments: init.ApplicationArguments}
+}
+
+// recordedPipeline is the pipeline configuration a recorded
+// CREATE_PIPELINE implies.
+func recordedPipeline(t testing.TB, create psrp.Message) psrp.PipelineConfig {
+	t.Helper()
+	b, err := psrp.DecodeBody(create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := b.(psrp.CreatePipelineMsg)
+	return psrp.PipelineConfig{ID: create.PID, PowerShell: cp.PowerShell, Input: !cp.NoInput,
+		AddToHistory: cp.AddToHistory, Host: &cp.Host, IsNested: cp.IsNested}
+}

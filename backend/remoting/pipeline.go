@@ -21,42 +21,75 @@ type Invocation struct {
 	// Started, when set, gets the pipeline once the target runs it (to
 	// Stop it from another goroutine).
 	Started func(*psrp.Pipeline)
-	// OnEvent gets every event of the pipeline as it arrives (output,
-	// records, host calls after they were answered, states). Required.
+	// OnEvent, when set, gets every event of the pipeline as it arrives
+	// (output, records, host calls after they were answered, states).
 	OnEvent func(psrp.Event)
 }
 
-// Invoke runs one pipeline to its end: CREATE_PIPELINE's first fragment
-// goes in the Command's arguments, the others on stdin; host calls are
-// answered on pr; events are delivered in order. It returns the final
-// state and, for a failed or stopped pipeline, its error record.
+// Invoke runs one pipeline to its end (Start, then Wait) and returns its
+// final state and, for a failed or stopped pipeline, its error record.
 func (c *Client) Invoke(ctx context.Context, inv Invocation) (psrp.PipelineStateValue, *psrp.ErrorRecordMsg, error) {
+	pl, err := c.Start(ctx, inv)
+	if err != nil {
+		return 0, nil, err
+	}
+	return c.Wait(ctx, pl, inv)
+}
+
+// Start starts a pipeline on the target: CREATE_PIPELINE's first fragment
+// goes in the Command's arguments, the others on stdin, then its input and
+// the input's end when it reads input. It does not wait for output: a
+// caller may Disconnect now and collect the output after a Connect
+// (Attach, Wait).
+func (c *Client) Start(ctx context.Context, inv Invocation) (*psrp.Pipeline, error) {
 	c.mu.Lock()
 	pl, err := c.pool.NewPipeline(inv.Pipeline)
 	if err != nil {
 		c.mu.Unlock()
-		return 0, nil, fmt.Errorf("creating pipeline: %w", err)
+		return nil, fmt.Errorf("creating pipeline: %w", err)
 	}
 	payloads, err := c.encode()
 	c.mu.Unlock()
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	id := pl.ID().String()
 	if _, err := c.shell.Command(ctx, id, payloads[0]); err != nil {
-		return 0, nil, fmt.Errorf("starting pipeline %s: %w", id, err)
+		return nil, fmt.Errorf("starting pipeline %s: %w", id, err)
 	}
 	if err := c.send(ctx, id, "stdin", payloads[1:]); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if inv.Started != nil {
 		inv.Started(pl)
 	}
 	if inv.Pipeline.Input {
 		if err := c.sendInput(ctx, pl, inv.Input); err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 	}
+	return pl, nil
+}
+
+// Attach connects this client (after Connect) to a pipeline that ran on
+// while the pool was disconnected: Wait then delivers its output, buffered
+// on the target, and its end.
+func (c *Client) Attach(ctx context.Context, id psrp.GUID) (*psrp.Pipeline, error) {
+	c.mu.Lock()
+	pl := c.pool.AttachPipeline(id)
+	c.mu.Unlock()
+	if _, err := c.shell.Connect(ctx, id.String(), nil); err != nil {
+		return nil, fmt.Errorf("attaching pipeline %s: %w", id, err)
+	}
+	return pl, nil
+}
+
+// Wait receives the pipeline's events until it ends: output, records and
+// states go to inv.OnEvent in order; host calls are answered by inv.Host
+// on pr. It returns the final state and, for a failed or stopped pipeline,
+// its error record.
+func (c *Client) Wait(ctx context.Context, pl *psrp.Pipeline, inv Invocation) (psrp.PipelineStateValue, *psrp.ErrorRecordMsg, error) {
+	id := pl.ID().String()
 	for {
 		events, err := c.receive(ctx, id)
 		if err != nil {
@@ -68,7 +101,9 @@ func (c *Client) Invoke(ctx context.Context, inv Invocation) (psrp.PipelineState
 					return 0, nil, err
 				}
 			}
-			inv.OnEvent(ev)
+			if inv.OnEvent != nil {
+				inv.OnEvent(ev)
+			}
 			if st, ok := ev.(psrp.PipelineStateEvent); ok && st.Pipeline == pl && st.State.Terminal() {
 				return st.State, st.Error, c.closeCommand(ctx, id)
 			}

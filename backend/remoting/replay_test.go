@@ -75,7 +75,7 @@ func summarise(xml string) request {
 		r.shell = strings.ToUpper(m[1])
 	}
 	if m := reCommand.FindStringSubmatch(xml); m != nil {
-		r.command = strings.ToUpper(m[1])
+		r.command = eitherOrder(m[1])
 	}
 	for _, m := range rePayload.FindAllStringSubmatch(xml, -1) {
 		b, _ := base64.StdEncoding.DecodeString(m[2])
@@ -130,9 +130,24 @@ func canonical(t testing.TB, p string) string {
 		if err == nil {
 			enc, _ = clixml.Encode(v)
 		}
-		fmt.Fprintf(&b, " msg(%d %s %s %s %x)", m.Destination, m.Type, m.RPID, m.PID, enc)
+		fmt.Fprintf(&b, " msg(%d %s %s %s %x)", m.Destination, m.Type, eitherOrder(m.RPID.String()), eitherOrder(m.PID.String()), enc)
 	}
 	return b.String()
+}
+
+// eitherOrder names a GUID whichever byte order its writer used: most
+// recordings carry pypsrp's RFC 4122 order where PowerShell writes the
+// Windows order (docs/psrp.md), so ids compare as the pair of readings.
+func eitherOrder(s string) string {
+	g, err := psrp.ParseGUID(s)
+	if err != nil {
+		return strings.ToUpper(s)
+	}
+	a, b := g.String(), psrp.FromRFC4122([16]byte(g)).String()
+	if a > b {
+		a, b = b, a
+	}
+	return a + "|" + b
 }
 
 // replayServer answers each request with the next recorded response after
