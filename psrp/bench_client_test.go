@@ -12,16 +12,7 @@ import (
 // Out-Default), then decodes and feeds the server's PIPELINE_OUTPUT (one
 // string) and PIPELINE_STATE Completed. No transport, no fragments.
 func BenchmarkPipelineRoundTrip(b *testing.B) {
-	p, err := psrp.NewRunspacePool(psrp.PoolConfig{ID: psrp.GUID{7}, Host: ptrTo(psrp.ConsoleHost(psrp.HostDefaultData{WindowTitle: "psgate"}))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	_ = p.Open()
-	opened, _ := psrp.NewMessage(psrp.DestinationClient, p.ID(), psrp.GUID{}, psrp.RunspacePoolStateMsg{State: psrp.PoolOpened})
-	if _, err := p.Feed(opened); err != nil {
-		b.Fatal(err)
-	}
-	p.Outgoing()
+	p := openedPool(b, psrp.PoolConfig{ID: psrp.GUID{7}, Host: ptrTo(psrp.ConsoleHost(psrp.HostDefaultData{WindowTitle: "psgate"}))})
 	pid := psrp.GUID{8}
 	var server [][]byte
 	for _, body := range []psrp.Body{

@@ -80,15 +80,7 @@ var fuzzKey = sync.OnceValue(func() *rsa.PrivateKey {
 })
 
 func fuzzPool(t *testing.T) *psrp.RunspacePool {
-	p, err := psrp.NewRunspacePool(psrp.PoolConfig{ID: psrp.GUID{9}, ExchangeKey: fuzzKey()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = p.Open()
-	open, _ := psrp.NewMessage(psrp.DestinationClient, p.ID(), psrp.GUID{}, psrp.RunspacePoolStateMsg{State: psrp.PoolOpened})
-	if _, err := p.Feed(open); err != nil {
-		t.Fatal(err)
-	}
+	p := openedPool(t, psrp.PoolConfig{ID: psrp.GUID{9}, ExchangeKey: fuzzKey()})
 	if _, err := p.NewPipeline(psrp.PipelineConfig{ID: fuzzPID, PowerShell: psrp.Script("x", false)}); err != nil {
 		t.Fatal(err)
 	}

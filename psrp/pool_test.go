@@ -33,6 +33,22 @@ func feedPool(t *testing.T, p *psrp.RunspacePool, m psrp.Message) []psrp.Event {
 	return ev
 }
 
+// openedPool is a pool fed straight to Opened, its queue drained.
+func openedPool(tb testing.TB, cfg psrp.PoolConfig) *psrp.RunspacePool {
+	tb.Helper()
+	p, err := psrp.NewRunspacePool(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_ = p.Open()
+	opened, _ := psrp.NewMessage(psrp.DestinationClient, p.ID(), psrp.GUID{}, psrp.RunspacePoolStateMsg{State: psrp.PoolOpened})
+	if _, err := p.Feed(opened); err != nil {
+		tb.Fatal(err)
+	}
+	p.Outgoing()
+	return p
+}
+
 // openPool opens a pool against a synthetic server at protocol proto.
 func openPool(t *testing.T, cfg psrp.PoolConfig, proto clixml.Version) (*psrp.RunspacePool, server) {
 	t.Helper()
