@@ -52,7 +52,7 @@ func (g gen) host() psrp.HostInfo {
 	if g.bool() {
 		h.Defaults = &psrp.HostDefaultData{ForegroundColor: psrp.ConsoleColor(g.small()), BackgroundColor: psrp.ConsoleColor(g.small()),
 			CursorPosition: psrp.Coordinates{X: g.i32(), Y: g.i32()}, CursorSize: g.i32(),
-			BufferSize: psrp.Size{Width: g.i32(), Height: g.i32()}, MaxPhysical: psrp.Size{Width: 1, Height: 2}, WindowTitle: g.str()}
+			BufferSize: psrp.Size{Width: g.i32(), Height: g.i32()}, MaxPhysicalWindowSize: psrp.Size{Width: 1, Height: 2}, WindowTitle: g.str()}
 	}
 	return h
 }
