@@ -258,6 +258,44 @@ func TestHostErrorReply(t *testing.T) {
 	}
 }
 
+type plainHost struct{}
+
+func (plainHost) HostCall(context.Context, psrp.HostCallMsg, psrp.HostRequest) (clixml.Value, error) {
+	return clixml.String("s3cret"), nil
+}
+
+// TestSecureReadLine: a plain answer to ReadLineAsSecureString is sent
+// encrypted with the session key, and refused before the key exchange.
+func TestSecureReadLine(t *testing.T) {
+	p, s := openPool(t, psrp.PoolConfig{}, v23)
+	pl, _ := p.NewPipeline(psrp.PipelineConfig{PowerShell: psrp.Script("Read-Host -AsSecureString", false)})
+	p.Outgoing()
+	call := func() psrp.HostCallEvent {
+		ev := feedPool(t, p, s.msg(pl.ID(), psrp.HostCallMsg{Pipeline: true, CallID: 1, Method: psrp.HostReadLineAsSecureString}))
+		return ev[0].(psrp.HostCallEvent)
+	}
+	if err := p.Answer(context.Background(), plainHost{}, call()); !errors.Is(err, psrp.ErrState) {
+		t.Errorf("before the key exchange: %v", err)
+	}
+	_ = p.RequestSessionKey()
+	pk, _ := psrp.DecodeBody(p.Outgoing()[0])
+	pub, _ := psrp.ParsePublicKeyBlob(pk.(psrp.PublicKeyMsg).Blob)
+	key, _ := psrp.NewSessionKey(nil)
+	blob, _ := psrp.EncryptSessionKey(pub, key)
+	feedPool(t, p, s.msg(psrp.GUID{}, psrp.EncryptedSessionKeyMsg{Blob: blob}))
+	if err := p.Answer(context.Background(), plainHost{}, call()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := psrp.DecodeBody(p.Outgoing()[0])
+	ss, ok := b.(psrp.HostResponseMsg).Result.(clixml.SecureString)
+	if !ok {
+		t.Fatalf("reply %+v", b)
+	}
+	if got, err := psrp.DecryptSecureString(key, ss); err != nil || got != "s3cret" {
+		t.Errorf("decrypted %q %v", got, err)
+	}
+}
+
 func ptrTo[T any](v T) *T { return &v }
 
 func TestFeedRejects(t *testing.T) {
