@@ -66,7 +66,7 @@ func strOrNil(s *string) clixml.Value {
 func bodyObject(m Message) (*clixml.Object, error) {
 	v, _, err := clixml.Decode(m.Data)
 	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", m.Type, err)
+		return nil, fmt.Errorf("decoding %s: %w: %w", m.Type, ErrInvalidBody, err)
 	}
 	o, ok := v.(*clixml.Object)
 	if !ok || o == nil {

@@ -39,14 +39,14 @@ var bodyParsers = map[MessageType]func(*clixml.Object) (Body, error){
 // PIPELINE_OUTPUT give a DataMsg with any value; END_OF_PIPELINE_INPUT,
 // PUBLIC_KEY_REQUEST and CONNECT_RUNSPACEPOOL accept an empty body. A type
 // psgate does not model (USER_EVENT) is an ErrUnknownMessageType error;
-// a body of the wrong shape an ErrInvalidBody error; a body that is not
-// CLIXML the clixml error. It never panics.
+// a body of the wrong shape or not CLIXML an ErrInvalidBody error (also
+// wrapping the clixml error). It never panics.
 func DecodeBody(m Message) (Body, error) {
 	switch m.Type {
 	case PipelineInput, PipelineOutput:
 		v, _, err := clixml.Decode(m.Data)
 		if err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", m.Type, err)
+			return nil, fmt.Errorf("decoding %s: %w: %w", m.Type, ErrInvalidBody, err)
 		}
 		return DataMsg{Type: m.Type, Data: v}, nil
 	case EndOfPipelineInput:
@@ -66,7 +66,7 @@ func DecodeBody(m Message) (Body, error) {
 	}
 	b, err := parse(o)
 	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", m.Type, err)
+		return nil, fmt.Errorf("decoding %s: %w: %w", m.Type, ErrInvalidBody, err)
 	}
 	return b, nil
 }
@@ -74,7 +74,7 @@ func DecodeBody(m Message) (Body, error) {
 func decodeConnect(m Message) (Body, error) {
 	v, _, err := clixml.Decode(m.Data)
 	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", m.Type, err)
+		return nil, fmt.Errorf("decoding %s: %w: %w", m.Type, ErrInvalidBody, err)
 	}
 	o, ok := v.(*clixml.Object)
 	if !ok {

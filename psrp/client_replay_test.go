@@ -126,24 +126,11 @@ func TestClientReplay(t *testing.T) {
 			writeClientRun(&table, name, run)
 		})
 	}
-	golden := filepath.Join("testdata", "client_replay.golden")
 	if key != nil && !*update {
-		t.Log("pypsrp's key present: the golden file records a run without it; not compared")
+		t.Log("pypsrp's key present: client_replay.golden records a run without it; not compared")
 		return
 	}
-	if *update {
-		if err := os.WriteFile(golden, []byte(table.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("reading %s (run with -update to create): %v", golden, err)
-	}
-	if diff := cmp.Diff(string(want), table.String()); diff != "" {
-		t.Errorf("client replay differs from %s (-want +got):\n%s", golden, diff)
-	}
+	checkGolden(t, "client_replay.golden", table.String())
 }
 
 type clientDriver struct {

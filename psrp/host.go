@@ -10,10 +10,11 @@ import (
 // Host is the client's PowerShell host, implemented by the caller (the
 // console). HostCall gets one decoded call (req is the typed parameter
 // list, call.Method the method) and returns the result: a String for
-// ReadLine, a SecureString (RunspacePool.SecureString) for
-// ReadLineAsSecureString, PromptResult, CredentialResult, an Int32 for
-// PromptForChoice, KeyInfo.Value for ReadKey, nil for the void methods.
-// An error is sent to the server as the call's exception.
+// ReadLine, a SecureString (RunspacePool.SecureString) or a plain String
+// (Answer encrypts it) for ReadLineAsSecureString, PromptResult,
+// CredentialResult, an Int32 for PromptForChoice, KeyInfo.Value for
+// ReadKey, nil for the void methods. An error is sent to the server as the
+// call's exception.
 type Host interface {
 	HostCall(ctx context.Context, call HostCallMsg, req HostRequest) (clixml.Value, error)
 }
@@ -25,6 +26,11 @@ func (p *RunspacePool) Answer(ctx context.Context, h Host, ev HostCallEvent) err
 	result, herr := h.HostCall(ctx, ev.Call, ev.Request)
 	if !ev.Call.WantsReply() {
 		return nil
+	}
+	if s, ok := result.(clixml.String); ok && herr == nil && ev.Call.Method == HostReadLineAsSecureString {
+		if result, herr = p.SecureString(string(s)); herr != nil {
+			return herr // no session key: the caller must RequestSessionKey first
+		}
 	}
 	if herr != nil {
 		return p.Reply(ev, nil, &ErrorRecordMsg{Text: herr.Error(), Message: herr.Error(),

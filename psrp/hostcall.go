@@ -90,12 +90,12 @@ func parseHostResponse(pipeline bool) func(*clixml.Object) (Body, error) {
 	}
 }
 
-// Reply builds the response to c carrying result (nil for none).
+// Reply builds the response to m carrying result (nil for none).
 func (m HostCallMsg) Reply(result clixml.Value) HostResponseMsg {
 	return HostResponseMsg{Pipeline: m.Pipeline, CallID: m.CallID, Method: m.Method, Result: result}
 }
 
-// ReplyError builds the response to c carrying an error record.
+// ReplyError builds the response to m carrying an error record.
 func (m HostCallMsg) ReplyError(e *ErrorRecordMsg) HostResponseMsg {
 	return HostResponseMsg{Pipeline: m.Pipeline, CallID: m.CallID, Method: m.Method, Error: e}
 }

@@ -2,12 +2,10 @@ package psrp_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/psgate/psgate/psrp"
 )
 
@@ -44,20 +42,7 @@ func TestRecordedHostCalls(t *testing.T) {
 	if n != 31 {
 		t.Errorf("%d host calls, want 31", n)
 	}
-	golden := filepath.Join("testdata", "host_calls.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("host calls differ from %s (-want +got):\n%s", golden, diff)
-	}
+	checkGolden(t, "host_calls.golden", b.String())
 }
 
 func TestChoiceHotKey(t *testing.T) {

@@ -35,11 +35,11 @@ func ConsoleHost(d HostDefaultData) HostInfo { return HostInfo{Defaults: &d} }
 // HostDefaultData is the raw UI state the server caches (MS-PSRP 2.2.3.13),
 // keys 0–9 of the _hostDefaultData table.
 type HostDefaultData struct {
-	ForegroundColor, BackgroundColor                   ConsoleColor
-	CursorPosition, WindowPosition                     Coordinates
-	CursorSize                                         int32
-	BufferSize, WindowSize, MaxWindowSize, MaxPhysical Size
-	WindowTitle                                        string
+	ForegroundColor, BackgroundColor                             ConsoleColor
+	CursorPosition, WindowPosition                               Coordinates
+	CursorSize                                                   int32
+	BufferSize, WindowSize, MaxWindowSize, MaxPhysicalWindowSize Size
+	WindowTitle                                                  string
 }
 
 func coordinatesValue(c Coordinates) *clixml.Object {
@@ -67,7 +67,7 @@ func (d *HostDefaultData) value() *clixml.Object {
 			entry(5, size, sizeValue(d.BufferSize)),
 			entry(6, size, sizeValue(d.WindowSize)),
 			entry(7, size, sizeValue(d.MaxWindowSize)),
-			entry(8, size, sizeValue(d.MaxPhysical)),
+			entry(8, size, sizeValue(d.MaxPhysicalWindowSize)),
 			entry(9, "System.String", clixml.String(d.WindowTitle)),
 		},
 	}
@@ -145,7 +145,7 @@ func setDefault(d *HostDefaultData, key int64, v clixml.Value) {
 	case 7:
 		d.MaxWindowSize = parseSize(v)
 	case 8:
-		d.MaxPhysical = parseSize(v)
+		d.MaxPhysicalWindowSize = parseSize(v)
 	case 9:
 		d.WindowTitle, _ = clixml.AsString(v)
 	}

@@ -35,7 +35,7 @@ func pypsrpExchangeKey(t *testing.T) []byte {
 }
 
 // recordedMessages reassembles every message of a recording, in order.
-func recordedMessages(t *testing.T, f *replay.File) []psrp.Message {
+func recordedMessages(t testing.TB, f *replay.File) []psrp.Message {
 	t.Helper()
 	reasm := map[string]*psrp.Reassembler{}
 	var out []psrp.Message

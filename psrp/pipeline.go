@@ -147,7 +147,7 @@ func (pl *Pipeline) Stop() string {
 	return SignalStop
 }
 
-// Reply queues the response to a pipeline host call.
+// reply queues the response to a host call of this pipeline.
 func (pl *Pipeline) reply(r HostResponseMsg) error { return pl.pool.queue(pl.id, r) }
 
 func (pl *Pipeline) feed(b Body) ([]Event, error) {

@@ -252,20 +252,12 @@ type PipelineStateMsg struct {
 func (PipelineStateMsg) MessageType() MessageType { return PipelineState }
 
 func (m PipelineStateMsg) Value() (clixml.Value, error) {
-	o := ms(prop("PipelineState", clixml.Int32(m.State)))
-	if m.Error != nil {
-		o.Members = append(o.Members, prop("ExceptionAsErrorRecord", m.Error.Object()))
-	}
-	return o, nil
+	return stateValue("PipelineState", int32(m.State), m.Error), nil
 }
 
 func parsePipelineState(o *clixml.Object) (Body, error) {
-	r := reader{o: o}
-	m := PipelineStateMsg{State: PipelineStateValue(r.int("PipelineState", true))}
-	if e := r.obj("ExceptionAsErrorRecord", false); e != nil {
-		m.Error = parseErrorRecord(e)
-	}
-	return m, r.err
+	n, e, err := parseState(o, "PipelineState")
+	return PipelineStateMsg{State: PipelineStateValue(n), Error: e}, err
 }
 
 // GetCommandMetadataMsg is GET_COMMAND_METADATA (Get-Command over the

@@ -18,7 +18,8 @@ func (p *RunspacePool) Feed(m Message) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.Type>>16 == 0x0004 || m.Type == GetCommandMetadata {
+	if m.Type>>16 == 0x0004 { // pipeline messages
+
 		pl := p.pipelines[m.PID]
 		if pl == nil {
 			return nil, fmt.Errorf("%s for pipeline %s: %w", m.Type, m.PID, ErrUnexpectedMessage)

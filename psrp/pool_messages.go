@@ -140,20 +140,32 @@ type RunspacePoolStateMsg struct {
 func (RunspacePoolStateMsg) MessageType() MessageType { return RunspacePoolState }
 
 func (m RunspacePoolStateMsg) Value() (clixml.Value, error) {
-	o := ms(prop("RunspaceState", clixml.Int32(m.State)))
-	if m.Error != nil {
-		o.Members = append(o.Members, prop("ExceptionAsErrorRecord", m.Error.Object()))
-	}
-	return o, nil
+	return stateValue("RunspaceState", int32(m.State), m.Error), nil
 }
 
 func parseRunspacePoolState(o *clixml.Object) (Body, error) {
-	r := reader{o: o}
-	m := RunspacePoolStateMsg{State: RunspacePoolStateValue(r.int("RunspaceState", true))}
-	if e := r.obj("ExceptionAsErrorRecord", false); e != nil {
-		m.Error = parseErrorRecord(e)
+	n, e, err := parseState(o, "RunspaceState")
+	return RunspacePoolStateMsg{State: RunspacePoolStateValue(n), Error: e}, err
+}
+
+// stateValue is a state message: the state number and, if any, the
+// exception as an ErrorRecord.
+func stateValue(name string, state int32, e *ErrorRecordMsg) *clixml.Object {
+	o := ms(prop(name, clixml.Int32(state)))
+	if e != nil {
+		o.Members = append(o.Members, prop("ExceptionAsErrorRecord", e.Object()))
 	}
-	return m, r.err
+	return o
+}
+
+func parseState(o *clixml.Object, name string) (int32, *ErrorRecordMsg, error) {
+	r := reader{o: o}
+	n := int32(r.int(name, true))
+	var rec *ErrorRecordMsg
+	if e := r.obj("ExceptionAsErrorRecord", false); e != nil {
+		rec = parseErrorRecord(e)
+	}
+	return n, rec, r.err
 }
 
 // PublicKeyMsg is PUBLIC_KEY: the client's PUBLICKEYBLOB.
@@ -161,16 +173,10 @@ type PublicKeyMsg struct{ Blob []byte }
 
 func (PublicKeyMsg) MessageType() MessageType { return PublicKey }
 
-func (m PublicKeyMsg) Value() (clixml.Value, error) {
-	return ms(prop("PublicKey", clixml.String(base64.StdEncoding.EncodeToString(m.Blob)))), nil
-}
+func (m PublicKeyMsg) Value() (clixml.Value, error) { return blobValue("PublicKey", m.Blob), nil }
 
 func parsePublicKey(o *clixml.Object) (Body, error) {
-	r := reader{o: o}
-	b, err := base64.StdEncoding.DecodeString(r.str("PublicKey", true))
-	if err == nil {
-		err = r.err
-	}
+	b, err := parseBlob(o, "PublicKey")
 	return PublicKeyMsg{Blob: b}, err
 }
 
@@ -180,16 +186,30 @@ type EncryptedSessionKeyMsg struct{ Blob []byte }
 func (EncryptedSessionKeyMsg) MessageType() MessageType { return EncryptedSessionKey }
 
 func (m EncryptedSessionKeyMsg) Value() (clixml.Value, error) {
-	return ms(prop("EncryptedSessionKey", clixml.String(base64.StdEncoding.EncodeToString(m.Blob)))), nil
+	return blobValue("EncryptedSessionKey", m.Blob), nil
 }
 
 func parseEncryptedSessionKey(o *clixml.Object) (Body, error) {
-	r := reader{o: o}
-	b, err := base64.StdEncoding.DecodeString(r.str("EncryptedSessionKey", true))
-	if err == nil {
-		err = r.err
-	}
+	b, err := parseBlob(o, "EncryptedSessionKey")
 	return EncryptedSessionKeyMsg{Blob: b}, err
+}
+
+// blobValue is a key message: the blob as base64 text in <S N=name>.
+func blobValue(name string, blob []byte) *clixml.Object {
+	return ms(prop(name, clixml.String(base64.StdEncoding.EncodeToString(blob))))
+}
+
+func parseBlob(o *clixml.Object, name string) ([]byte, error) {
+	r := reader{o: o}
+	text := r.str(name, true)
+	if r.err != nil {
+		return nil, r.err
+	}
+	b, err := base64.StdEncoding.DecodeString(text)
+	if err != nil {
+		return nil, fmt.Errorf("member %q: %w: %w", name, ErrInvalidBody, err)
+	}
+	return b, nil
 }
 
 // PublicKeyRequestMsg is PUBLIC_KEY_REQUEST: the server asks for a key

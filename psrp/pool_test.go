@@ -33,6 +33,22 @@ func feedPool(t *testing.T, p *psrp.RunspacePool, m psrp.Message) []psrp.Event {
 	return ev
 }
 
+// openedPool is a pool fed straight to Opened, its queue drained.
+func openedPool(tb testing.TB, cfg psrp.PoolConfig) *psrp.RunspacePool {
+	tb.Helper()
+	p, err := psrp.NewRunspacePool(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_ = p.Open()
+	opened, _ := psrp.NewMessage(psrp.DestinationClient, p.ID(), psrp.GUID{}, psrp.RunspacePoolStateMsg{State: psrp.PoolOpened})
+	if _, err := p.Feed(opened); err != nil {
+		tb.Fatal(err)
+	}
+	p.Outgoing()
+	return p
+}
+
 // openPool opens a pool against a synthetic server at protocol proto.
 func openPool(t *testing.T, cfg psrp.PoolConfig, proto clixml.Version) (*psrp.RunspacePool, server) {
 	t.Helper()
@@ -239,6 +255,44 @@ func TestHostErrorReply(t *testing.T) {
 	}
 	if out := p.Outgoing(); len(out) != 1 || out[0].Type != psrp.RunspacePoolHostResponse || !out[0].PID.IsZero() {
 		t.Errorf("pool reply %v", out)
+	}
+}
+
+type plainHost struct{}
+
+func (plainHost) HostCall(context.Context, psrp.HostCallMsg, psrp.HostRequest) (clixml.Value, error) {
+	return clixml.String("s3cret"), nil
+}
+
+// TestSecureReadLine: a plain answer to ReadLineAsSecureString is sent
+// encrypted with the session key, and refused before the key exchange.
+func TestSecureReadLine(t *testing.T) {
+	p, s := openPool(t, psrp.PoolConfig{}, v23)
+	pl, _ := p.NewPipeline(psrp.PipelineConfig{PowerShell: psrp.Script("Read-Host -AsSecureString", false)})
+	p.Outgoing()
+	call := func() psrp.HostCallEvent {
+		ev := feedPool(t, p, s.msg(pl.ID(), psrp.HostCallMsg{Pipeline: true, CallID: 1, Method: psrp.HostReadLineAsSecureString}))
+		return ev[0].(psrp.HostCallEvent)
+	}
+	if err := p.Answer(context.Background(), plainHost{}, call()); !errors.Is(err, psrp.ErrState) {
+		t.Errorf("before the key exchange: %v", err)
+	}
+	_ = p.RequestSessionKey()
+	pk, _ := psrp.DecodeBody(p.Outgoing()[0])
+	pub, _ := psrp.ParsePublicKeyBlob(pk.(psrp.PublicKeyMsg).Blob)
+	key, _ := psrp.NewSessionKey(nil)
+	blob, _ := psrp.EncryptSessionKey(pub, key)
+	feedPool(t, p, s.msg(psrp.GUID{}, psrp.EncryptedSessionKeyMsg{Blob: blob}))
+	if err := p.Answer(context.Background(), plainHost{}, call()); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := psrp.DecodeBody(p.Outgoing()[0])
+	ss, ok := b.(psrp.HostResponseMsg).Result.(clixml.SecureString)
+	if !ok {
+		t.Fatalf("reply %+v", b)
+	}
+	if got, err := psrp.DecryptSecureString(key, ss); err != nil || got != "s3cret" {
+		t.Errorf("decrypted %q %v", got, err)
 	}
 }
 

@@ -72,19 +72,26 @@ func TestReplayFixtures(t *testing.T) {
 			writeCounts(&table, name, res)
 		})
 	}
-	golden := filepath.Join("testdata", "replay_counts.golden")
+	checkGolden(t, "replay_counts.golden", table.String())
+}
+
+// checkGolden compares got with testdata/name, or rewrites the file under
+// -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
 	if *update {
-		if err := os.WriteFile(golden, []byte(table.String()), 0o644); err != nil {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("reading golden counts (run with -update to create): %v", err)
+		t.Fatalf("reading %s (run with -update to create): %v", golden, err)
 	}
-	if diff := cmp.Diff(string(want), table.String()); diff != "" {
-		t.Errorf("message-type counts differ from %s (-want +got):\n%s", golden, diff)
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", golden, diff)
 	}
 }
 
