@@ -15,13 +15,20 @@ import (
 // 2.2+): it keeps running on the target, buffering output, for idle (0:
 // the target's default) until a client reconnects or connects to it.
 func (c *Client) Disconnect(ctx context.Context, idle time.Duration) error {
+	return c.DisconnectWith(ctx, wsman.DisconnectRequest{IdleTimeOut: idle})
+}
+
+// DisconnectWith is Disconnect with the output buffering mode too
+// (wsman.BufferModeBlock: the pipeline waits when the buffer is full;
+// BufferModeDrop: it goes on and the oldest output is dropped).
+func (c *Client) DisconnectWith(ctx context.Context, r wsman.DisconnectRequest) error {
 	c.mu.Lock()
 	err := c.pool.Disconnected()
 	c.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("disconnecting runspace pool %s: %w", c.shell.ID(), err)
 	}
-	if err := c.shell.Disconnect(ctx, idle); err != nil {
+	if err := c.shell.DisconnectWith(ctx, r); err != nil {
 		return fmt.Errorf("disconnecting runspace pool %s: %w", c.shell.ID(), err)
 	}
 	return nil

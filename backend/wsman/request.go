@@ -186,13 +186,42 @@ const bodyEnd = `</env:Body></env:Envelope>`
 // 3.1.4.15): idle, if not 0, is how long the server keeps the
 // disconnected shell (rsp:IdleTimeOut).
 func Disconnect(h Header, idle time.Duration) []byte {
+	return DisconnectWith(h, DisconnectRequest{IdleTimeOut: idle})
+}
+
+// The output buffering modes of a disconnected shell (MS-WSMV 2.2.5.10):
+// Block stops the pipeline when the server's buffer is full until a client
+// connects; Drop goes on and drops the oldest output.
+const (
+	BufferModeBlock = "Block"
+	BufferModeDrop  = "Drop"
+)
+
+// DisconnectRequest is the body of a Disconnect (MS-PSRP 3.1.5.3.16).
+type DisconnectRequest struct {
+	// IdleTimeOut overrides the shell's idle timeout while disconnected;
+	// 0 leaves it.
+	IdleTimeOut time.Duration
+	// BufferMode is BufferModeBlock or BufferModeDrop; "" leaves the
+	// shell's.
+	BufferMode string
+}
+
+// DisconnectWith builds a Disconnect with r's options; with none the body
+// is a bare <rsp:Disconnect/>, as the recordings send it.
+func DisconnectWith(h Header, r DisconnectRequest) []byte {
 	b := begin(h, ActionDisconnect)
-	if idle <= 0 {
+	if r.IdleTimeOut <= 0 && r.BufferMode == "" {
 		b.WriteString(`<rsp:Disconnect/>` + bodyEnd)
 		return b.Bytes()
 	}
 	b.WriteString(`<rsp:Disconnect>`)
-	element(b, "rsp:IdleTimeOut", "", FormatDuration(idle))
+	if r.IdleTimeOut > 0 {
+		element(b, "rsp:IdleTimeOut", "", FormatDuration(r.IdleTimeOut))
+	}
+	if r.BufferMode != "" {
+		element(b, "rsp:BufferMode", "", r.BufferMode)
+	}
 	b.WriteString(`</rsp:Disconnect>` + bodyEnd)
 	return b.Bytes()
 }

@@ -221,7 +221,13 @@ func (sh *Shell) Get(ctx context.Context) (ShellInfo, error) {
 // Disconnect disconnects the shell; idle (0: the server's) is how long the
 // server keeps it.
 func (sh *Shell) Disconnect(ctx context.Context, idle time.Duration) error {
-	_, err := sh.post(ctx, "disconnecting shell", Disconnect(sh.header(), idle))
+	return sh.DisconnectWith(ctx, DisconnectRequest{IdleTimeOut: idle})
+}
+
+// DisconnectWith disconnects the shell with r's idle timeout and output
+// buffering mode.
+func (sh *Shell) DisconnectWith(ctx context.Context, r DisconnectRequest) error {
+	_, err := sh.post(ctx, "disconnecting shell", DisconnectWith(sh.header(), r))
 	return err
 }
 
