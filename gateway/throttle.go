@@ -326,7 +326,7 @@ func (t *Throttle) evict(now time.Time) {
 type Attempt struct {
 	t                  *Throttle
 	user, addr, device string
-	end, done  func()
+	end, done          func()
 	// Refused is "" when the bind may go on, else the key kind that backs
 	// off ("user", "device" or "address"); Wait is the back-off left (0 when the
 	// address is refused for the sign-ins in flight from it).
