@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -66,9 +67,14 @@ func (s *SignIn) defaultFields() LoginFields {
 }
 
 func (s *SignIn) render(w http.ResponseWriter, r *http.Request, code int, f LoginFields, errs map[string]string) {
+	s.renderPage(w, r, code, LoginPage{Fields: f, Errors: errs})
+}
+
+// renderPage renders page with the form's token, defaults and targets.
+func (s *SignIn) renderPage(w http.ResponseWriter, r *http.Request, code int, page LoginPage) {
 	// The token goes into the session before the header is written: scs
 	// commits the session (and its cookie) with the header.
-	page := LoginPage{Fields: f, Errors: errs, CSRF: s.CSRF.FormToken(w, r), Defaults: s.defaultFields()}
+	page.CSRF, page.Defaults = s.CSRF.FormToken(w, r), s.defaultFields()
 	if c := s.Connect; c != nil {
 		page.AllowFreeTarget, page.Published = c.AllowFreeTarget, c.Published
 	}
@@ -172,11 +178,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := s.Auth.Authenticate(ctx, user, password)
 	if err != nil {
-		at.Fail(s.now())
-		rec.Event, rec.Reason = audit.AuthenticationFailure, err.Error()
-		s.audit(rec)
-		s.Metrics.Login("denied")
-		s.deny(w, r, user, start)
+		s.failed(w, r, at, rec, id, err, start)
 		return
 	}
 	at.Succeed()
@@ -199,7 +201,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		s.OnSignIn(id, password)
 	}
 	s.Sessions.Remove(ctx, csrfKey) // a fresh token for the signed-in session
-	rec.Event, rec.User = audit.SignIn, id.Name
+	rec.Event, rec.User, rec.TypedUser = audit.SignIn, id.Name, user
 	s.audit(rec)
 	s.Metrics.Login("ok")
 	if named {
@@ -209,13 +211,46 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/portal", http.StatusSeeOther)
 }
 
+// failed records a refused bind. A directory that could not answer
+// (identity.ErrUnavailable: refused, timed out, TLS, the service account)
+// is no guess at a password: neither back-off counts it, and it has its
+// own audit event and metric. Either way the user gets the same page after
+// the same delay. id is what the provider resolved before it failed (the
+// account behind a UPN), when anything.
+func (s *SignIn) failed(w http.ResponseWriter, r *http.Request, at *Attempt, rec audit.Record, id identity.Identity, err error, start time.Time) {
+	rec.TypedUser, rec.Reason = rec.User, err.Error()
+	if id.Name != "" {
+		rec.User = id.Name
+	}
+	if errors.Is(err, identity.ErrUnavailable) {
+		at.End()
+		rec.Event = audit.DirectoryUnavailable
+		s.Logger.Warn("sign-in: directory unavailable", "request_id", rec.RequestID, "user", rec.User,
+			"typed_user", rec.TypedUser, "remote_addr", rec.ClientAddr, "err", err)
+		s.Metrics.Login("unavailable")
+	} else {
+		at.Fail(s.now())
+		rec.Event = audit.AuthenticationFailure
+		s.Metrics.Login("denied")
+	}
+	s.audit(rec)
+	s.deny(w, r, rec.TypedUser, start, rec.User)
+}
+
 // deny waits until FailDelay after start, audits 261 and shows the generic
-// message.
-func (s *SignIn) deny(w http.ResponseWriter, r *http.Request, user string, start time.Time) {
+// message with the request ID. typed is the name as typed; resolved, when
+// given, is the account the provider found behind it.
+func (s *SignIn) deny(w http.ResponseWriter, r *http.Request, typed string, start time.Time, resolved ...string) {
 	s.delay(r.Context(), start)
-	ci := Client(r.Context())
-	s.audit(audit.Record{Event: audit.LogonFailure, RequestID: RequestID(r.Context()), User: user, ClientAddr: ci.Addr, XFF: ci.XFF})
-	s.render(w, r, http.StatusUnauthorized, LoginFields{UserName: user}, map[string]string{"": MessageAccessDenied})
+	ctx := r.Context()
+	ci := Client(ctx)
+	rec := audit.Record{Event: audit.LogonFailure, RequestID: RequestID(ctx), User: typed, TypedUser: typed, ClientAddr: ci.Addr, XFF: ci.XFF}
+	if len(resolved) > 0 && resolved[0] != "" {
+		rec.User = resolved[0]
+	}
+	s.audit(rec)
+	s.renderPage(w, r, http.StatusUnauthorized, LoginPage{Fields: LoginFields{UserName: typed},
+		Errors: map[string]string{"": MessageAccessDenied}, RequestID: rec.RequestID})
 }
 
 // SignOut serves POST /logout: the session token is renewed and emptied.

@@ -22,7 +22,7 @@ var (
 	ErrPasswordExpired    = errors.New("password expired")
 	ErrMustChangePassword = errors.New("password must be changed")
 	ErrAccountExpired     = errors.New("account expired")
-	ErrUnavailable        = errors.New("directory unavailable")
+	ErrUnavailable        = identity.ErrUnavailable
 	ErrNotFound           = identity.ErrNotFound
 	// ErrAmbiguous: a lookup name matched more than one object.
 	ErrAmbiguous = errors.New("ambiguous name")
