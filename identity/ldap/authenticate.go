@@ -51,7 +51,7 @@ func (d *Directory) authAD(ctx context.Context, username, password string) (*Use
 			return err
 		}
 		u = d.toUser(e)
-		u.Groups, err = d.tokenGroups(c, e.DN) // the user may read its own token
+		u.Groups, err = d.groupsOf(c, e.DN) // AD: tokenGroups; the user may read its own token
 		return err
 	})
 	if err != nil {
