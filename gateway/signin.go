@@ -155,7 +155,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, submitted(r.PostForm, user), errs)
 		return
 	}
-	rec := audit.Record{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF}
+	rec := audit.Record{RequestID: RequestID(ctx), User: user, TypedUser: user, ClientAddr: ci.Addr, XFF: ci.XFF}
 	// The back-off before any bind: one attempt per user name at a time,
 	// and the sign-ins in flight from this address count against its free
 	// failures (many names guessed at once from one address).
@@ -201,7 +201,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		s.OnSignIn(id, password)
 	}
 	s.Sessions.Remove(ctx, csrfKey) // a fresh token for the signed-in session
-	rec.Event, rec.User, rec.TypedUser = audit.SignIn, id.Name, user
+	rec.Event, rec.User = audit.SignIn, id.Name
 	s.audit(rec)
 	s.Metrics.Login("ok")
 	if named {
@@ -218,7 +218,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 // the same delay. id is what the provider resolved before it failed (the
 // account behind a UPN), when anything.
 func (s *SignIn) failed(w http.ResponseWriter, r *http.Request, at *Attempt, rec audit.Record, id identity.Identity, err error, start time.Time) {
-	rec.TypedUser, rec.Reason = rec.User, err.Error()
+	rec.Reason = err.Error()
 	if id.Name != "" {
 		rec.User = id.Name
 	}

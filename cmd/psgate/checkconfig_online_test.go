@@ -2,18 +2,10 @@ package main
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/psgate/psgate/internal/testenv"
 )
@@ -34,7 +26,7 @@ func TestCheckConfigOnline(t *testing.T) {
 	write("ca.pem", string(s.CA))
 	write("good.pw", s.Fixture["ADMIN_PASSWORD"]+"\n")
 	write("bad.pw", "not-the-password\n")
-	write("other-ca.pem", otherCA(t))
+	write("other-ca.pem", string(testenv.OtherCA(t)))
 	cfg := func(pwFile, caFile string) string {
 		return write("psgate.yaml", "rules_file: rules.xml\nidentity:\n  ldap:\n    url: "+s.URL+"\n    start_tls: true\n    ca_file: "+caFile+
 			"\n    base_dn: "+s.Fixture["BASE_DN"]+"\n    bind_dn: "+s.Fixture["ADMIN_DN"]+"\n    bind_password_file: "+pwFile+"\n")
@@ -59,21 +51,4 @@ func TestCheckConfigOnline(t *testing.T) {
 	if _, err := check("--online"); err == nil || !strings.Contains(err.Error(), "tls") && !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("wrong CA: %v, want a TLS failure", err)
 	}
-}
-
-// otherCA is a fresh self-signed CA certificate (PEM) that signed nothing.
-func otherCA(t *testing.T) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "other CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }

@@ -130,10 +130,7 @@ func principalOf(s string) authz.Principal {
 // reportTest prints the verdict of p on req: reasons (with --explain),
 // then reportDecision.
 func reportTest(e *env, tf ruleTestFlags, p *authz.Policy, req authz.Request) error {
-	d := p.Decide(req)
-	if tf.explain {
-		d = p.Explain(req)
-	}
+	d := decide(p, req, tf.explain)
 	if tf.output == "json" {
 		return printDecisionJSON(e, d)
 	}
@@ -144,6 +141,20 @@ func reportTest(e *env, tf ruleTestFlags, p *authz.Policy, req authz.Request) er
 		fmt.Fprintln(e.stdout)
 	}
 	return reportDecision(e, tf, d)
+}
+
+// decider is an authz.Policy or an authz.Store.
+type decider interface {
+	Decide(authz.Request) authz.Decision
+	Explain(authz.Request) authz.Decision
+}
+
+// decide is p's decision on req, with every rule's reason when explain.
+func decide(p decider, req authz.Request, explain bool) authz.Decision {
+	if explain {
+		return p.Explain(req)
+	}
+	return p.Decide(req)
 }
 
 // reportDecision prints warnings for rules that cannot be evaluated, then

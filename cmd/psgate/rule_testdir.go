@@ -48,10 +48,7 @@ func testWithDirectory(e *env, tf ruleTestFlags, store *authz.Store, dir *ldap.D
 	if err != nil {
 		return fmt.Errorf("rule test: %w", err)
 	}
-	d := store.Decide(req)
-	if tf.explain {
-		d = store.Explain(req)
-	}
+	d := decide(store, req, tf.explain)
 	if tf.output == "json" {
 		return printDecisionJSON(e, d)
 	}

@@ -17,31 +17,7 @@ import (
 // over NTLM and Basic; another domain is refused; a UPN or an empty part
 // in the flag is refused with a message that says what to give.
 func TestWinRMSimDomainUser(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"winrm-sim", "--listen", addr, "--user", `EXAMPLE\bob:Passw0rd!`, "--auth", "basic,negotiate",
-			"--unencrypted", "allowed"}, strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	addr := startWinRMSim(t, "--user", `EXAMPLE\bob:Passw0rd!`, "--auth", "basic,negotiate", "--unencrypted", "allowed")
 	status := func(user string, ntlm bool) int {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/wsman", nil)
 		req.SetBasicAuth(user, "Passw0rd!")
@@ -72,4 +48,35 @@ func TestWinRMSimDomainUser(t *testing.T) {
 			t.Errorf("--user %s: %v, want refused saying %q", flag, err, want)
 		}
 	}
+}
+
+// startWinRMSim runs `psgate winrm-sim --listen ADDR ARGS…` on a free
+// loopback port until the test ends, and returns ADDR once it accepts.
+func startWinRMSim(t *testing.T, args ...string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"winrm-sim", "--listen", addr}, args...), strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return addr
 }
