@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/psgate/psgate/audit"
 	"github.com/psgate/psgate/identity"
@@ -35,6 +36,12 @@ func (c *Connect) usableTiles(ctx context.Context, id identity.Identity) (tiles 
 	return tiles, why
 }
 
+// tileBudget bounds the directory lookups of one portal page: the rules
+// decide in microseconds and access caches each computer, but a frozen DC
+// must not hold the portal. A lookup cut short decides on the computer's
+// name alone, as a connect at that moment would.
+const tileBudget = time.Second
+
 // filterTiles puts the tiles id may use on page; with none and no typed
 // computers it says so on the page and audits why (259).
 func (c *Connect) filterTiles(ctx context.Context, page *PortalPage) {
@@ -43,7 +50,9 @@ func (c *Connect) filterTiles(ctx context.Context, page *PortalPage) {
 		page.Published = nil
 		return
 	}
-	tiles, why := c.usableTiles(ctx, id)
+	tctx, cancel := context.WithTimeout(ctx, tileBudget)
+	tiles, why := c.usableTiles(tctx, id)
+	cancel()
 	page.Published = tiles
 	if len(tiles) > 0 || c.AllowFreeTarget {
 		return

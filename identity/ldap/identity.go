@@ -93,8 +93,20 @@ func (d *Directory) failedAs(ctx context.Context, typed string, err error) ident
 	if errors.Is(err, ErrUnavailable) || ctx.Err() != nil || checkInput(typed) != nil {
 		return id
 	}
-	if o, err := d.LookupUser(ctx, typed); err == nil {
-		id.Name, id.SID, id.DN = o.Name, o.SID, o.DN
+	name := typed
+	if d.cfg.AD {
+		var err error
+		if name, err = d.adBindName(typed); err != nil {
+			return id
+		}
 	}
+	_ = d.withService(ctx, func(c *conn) error { // one search, no groups
+		e, err := d.findUser(c, name)
+		if err == nil {
+			o := d.toObject(e)
+			id.Name, id.SID, id.DN = o.Name, o.SID, o.DN
+		}
+		return err
+	})
 	return id
 }

@@ -3,99 +3,14 @@ package ldap
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/psgate/psgate/identity"
+	"github.com/psgate/psgate/internal/testenv"
 )
-
-// freezer is a TCP proxy on 127.0.0.1 in front of a test directory that
-// can stop forwarding (a frozen DC: connections accepted, nothing answered).
-type freezer struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	frozen bool
-	conns  []net.Conn
-}
-
-func newFreezer(t *testing.T, target string) *freezer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &freezer{ln: ln, target: target}
-	go f.serve()
-	t.Cleanup(f.close)
-	return f
-}
-
-func (f *freezer) serve() {
-	for {
-		c, err := f.ln.Accept()
-		if err != nil {
-			return
-		}
-		f.mu.Lock()
-		f.conns = append(f.conns, c)
-		frozen := f.frozen
-		f.mu.Unlock()
-		if frozen {
-			continue // accepted, never answered
-		}
-		up, err := net.Dial("tcp", f.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		f.mu.Lock()
-		f.conns = append(f.conns, up)
-		f.mu.Unlock()
-		go f.pipe(up, c)
-		go f.pipe(c, up)
-	}
-}
-
-// pipe copies until frozen (then it holds the bytes back) or closed.
-func (f *freezer) pipe(dst, src net.Conn) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		f.mu.Lock()
-		frozen := f.frozen
-		f.mu.Unlock()
-		if frozen {
-			_, _ = io.Copy(io.Discard, src)
-			return
-		}
-		if n > 0 {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			dst.Close()
-			return
-		}
-	}
-}
-
-func (f *freezer) freeze() { f.mu.Lock(); f.frozen = true; f.mu.Unlock() }
-
-func (f *freezer) close() {
-	f.ln.Close()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, c := range f.conns {
-		c.Close()
-	}
-}
 
 // TestOutageIsUnavailable: a frozen directory and a refused service
 // account are identity.ErrUnavailable (no verdict on the user's password),
@@ -105,14 +20,14 @@ func TestOutageIsUnavailable(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			user := "bob"
 			u, _ := url.Parse(s.url)
-			fr := newFreezer(t, u.Host)
+			fr := testenv.NewFreezer(t, u.Host)
 			cfg := s.config()
-			cfg.URL, cfg.ServerName, cfg.Timeout = "ldap://"+fr.ln.Addr().String(), "localhost", 500*time.Millisecond
+			cfg.URL, cfg.ServerName, cfg.Timeout = "ldap://"+fr.Addr(), "localhost", 500*time.Millisecond
 			d := s.open(t, cfg)
 			if _, err := d.Authenticator().Authenticate(ctxT(t), user, pw); err != nil {
 				t.Fatalf("through the proxy: %v", err)
 			}
-			fr.freeze()
+			fr.Freeze()
 			d.Close() // no pooled connection survives the freeze
 			start := time.Now()
 			id, err := d.Authenticator().Authenticate(ctxT(t), user, pw)
