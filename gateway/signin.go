@@ -234,22 +234,24 @@ func (s *SignIn) failed(w http.ResponseWriter, r *http.Request, at *Attempt, rec
 		s.Metrics.Login("denied")
 	}
 	s.audit(rec)
-	s.deny(w, r, rec.TypedUser, start, rec.User)
+	s.denyAs(w, r, audit.Record{RequestID: rec.RequestID, User: rec.User, TypedUser: rec.TypedUser,
+		ClientAddr: rec.ClientAddr, XFF: rec.XFF}, start)
 }
 
-// deny waits until FailDelay after start, audits 261 and shows the generic
-// message with the request ID. typed is the name as typed; resolved, when
-// given, is the account the provider found behind it.
-func (s *SignIn) deny(w http.ResponseWriter, r *http.Request, typed string, start time.Time, resolved ...string) {
+// deny waits until FailDelay after start, audits 261 for the typed user
+// and shows the generic message with the request ID.
+func (s *SignIn) deny(w http.ResponseWriter, r *http.Request, user string, start time.Time) {
+	ci := Client(r.Context())
+	s.denyAs(w, r, audit.Record{RequestID: RequestID(r.Context()), User: user, TypedUser: user, ClientAddr: ci.Addr, XFF: ci.XFF}, start)
+}
+
+// denyAs is deny with the 261 record's names given: User the account the
+// provider resolved (else the typed name), TypedUser the name as typed.
+func (s *SignIn) denyAs(w http.ResponseWriter, r *http.Request, rec audit.Record, start time.Time) {
 	s.delay(r.Context(), start)
-	ctx := r.Context()
-	ci := Client(ctx)
-	rec := audit.Record{Event: audit.LogonFailure, RequestID: RequestID(ctx), User: typed, TypedUser: typed, ClientAddr: ci.Addr, XFF: ci.XFF}
-	if len(resolved) > 0 && resolved[0] != "" {
-		rec.User = resolved[0]
-	}
+	rec.Event = audit.LogonFailure
 	s.audit(rec)
-	s.renderPage(w, r, http.StatusUnauthorized, LoginPage{Fields: LoginFields{UserName: typed},
+	s.renderPage(w, r, http.StatusUnauthorized, LoginPage{Fields: LoginFields{UserName: rec.TypedUser},
 		Errors: map[string]string{"": MessageAccessDenied}, RequestID: rec.RequestID})
 }
 
