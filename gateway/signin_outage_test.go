@@ -79,3 +79,13 @@ func TestSignInAuditsBothNames(t *testing.T) {
 		}
 	}
 }
+
+// TestSignInRefusesDN: a DN is no sign-in name (Windows takes none, and
+// docs/identity.md says so): a field error before any bind.
+func TestSignInRefusesDN(t *testing.T) {
+	rig := newSignInRig(t)
+	code, body := rig.signIn(t, "CN=alice,CN=Users,DC=example,DC=test", "s3cret-pw")
+	if code != http.StatusBadRequest || !strings.Contains(body, "Not a valid user name.") || rig.auth.calls != 0 {
+		t.Errorf("%d, %d binds: %q", code, rig.auth.calls, body)
+	}
+}

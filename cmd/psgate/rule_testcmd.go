@@ -140,7 +140,7 @@ func reportTest(e *env, tf ruleTestFlags, p *authz.Policy, req authz.Request) er
 		}
 		fmt.Fprintln(e.stdout)
 	}
-	return reportDecision(e, tf, d)
+	return reportDecision(e, tf, d, ruleResolver(e))
 }
 
 // decider is an authz.Policy or an authz.Store.
@@ -158,8 +158,8 @@ func decide(p decider, req authz.Request, explain bool) authz.Decision {
 }
 
 // reportDecision prints warnings for rules that cannot be evaluated, then
-// the matching rules. No match is exit 1.
-func reportDecision(e *env, tf ruleTestFlags, d authz.Decision) error {
+// the matching rules (names shown through res). No match is exit 1.
+func reportDecision(e *env, tf ruleTestFlags, d authz.Decision, res authz.Resolver) error {
 	for _, r := range d.Invalid {
 		fmt.Fprintf(e.stderr, "psgate: warning: rule %d (%s) cannot be evaluated: %s\n", r.Rule.ID, r.Rule.Name, r.Text)
 	}
@@ -172,7 +172,7 @@ func reportDecision(e *env, tf ruleTestFlags, d authz.Decision) error {
 		}
 		return errNo
 	}
-	return printRules(e.ctx, e.stdout, ruleResolver(e), tf.output, d.Matched)
+	return printRules(e.ctx, e.stdout, res, tf.output, d.Matched)
 }
 
 // printDecisionJSON prints the whole Decision (with reasons under --explain).

@@ -55,7 +55,7 @@ func testWithDirectory(e *env, tf ruleTestFlags, store *authz.Store, dir *ldap.D
 	if tf.explain {
 		t.explain(req, d)
 	}
-	return reportDecision(e, tf, d)
+	return reportDecision(e, tf, d, access.NewResolver(dir, machineName(gatewayOptions(e))))
 }
 
 // request is what a connect of the user to the computer would ask, widened
