@@ -89,7 +89,10 @@ func classifyBind(who string, err error) error {
 	if isNetwork(err) {
 		return fmt.Errorf("binding as %q: %w: %v", who, ErrUnavailable, err)
 	}
-	return fmt.Errorf("binding as %q: %w: result %d", who, ErrUnavailable, le.ResultCode)
+	// Any other answer is an answer about this bind: a refusal the
+	// gateway's back-off counts, so that a name spelled to draw an odd
+	// result code cannot guess passwords without it.
+	return fmt.Errorf("binding as %q: %w (result %d: %v)", who, ErrInvalidCredentials, le.ResultCode, le.Err)
 }
 
 // isNetwork reports errors that mean the server (or the path to it) is
