@@ -71,8 +71,14 @@ func (a *Authorizer) Authorize(ctx context.Context, id identity.Identity, target
 	return false, "no authorization rule allows " + id.Name + " on " + target + " (" + configuration + ")", nil
 }
 
-// Decide is the whole decision, for explanations (`rule test --explain`).
+// Decide is the whole decision (every matching rule).
 func (a *Authorizer) Decide(ctx context.Context, id identity.Identity, target, configuration string) authz.Decision {
-	req := authz.Request{Caller: Caller(id, a.machine), Target: a.computers.target(ctx, target), Configuration: configuration}
-	return a.rules.Decide(req)
+	return a.rules.Decide(a.Request(ctx, id, target, configuration))
+}
+
+// Request is what Decide asks the rules: id as a Caller, target as the
+// directory knows it (cached), configuration. `rule test` widens it
+// (wildcards, extra groups) and explains it.
+func (a *Authorizer) Request(ctx context.Context, id identity.Identity, target, configuration string) authz.Request {
+	return authz.Request{Caller: Caller(id, a.machine), Target: a.computers.target(ctx, target), Configuration: configuration}
 }

@@ -22,6 +22,7 @@ const (
 	Throttled                   = 4097 // psgate: sign-in refused by the back-off before any bind
 	SignOut                     = 4098 // psgate: the user signed out
 	SignIn                      = 4099 // psgate: the user signed in to the portal
+	DirectoryUnavailable        = 4100 // psgate: a sign-in failed because the directory could not answer (not a failed guess)
 )
 
 // Record is one JSON line of the audit log. It never holds a
@@ -32,6 +33,7 @@ type Record struct {
 	Name          string    `json:"name"`
 	RequestID     string    `json:"request_id,omitempty"`
 	User          string    `json:"user,omitempty"`
+	TypedUser     string    `json:"typed_user,omitempty"` // sign-in events: the name as typed (User is the resolved account when known)
 	ClientAddr    string    `json:"client_addr,omitempty"`
 	XFF           string    `json:"x_forwarded_for,omitempty"`
 	Target        string    `json:"target,omitempty"`
@@ -55,6 +57,7 @@ var eventNames = map[int]string{
 	Throttled:                   "SIGN_IN_THROTTLED",
 	SignOut:                     "SIGN_OUT",
 	SignIn:                      "SIGN_IN",
+	DirectoryUnavailable:        "SIGN_IN_DIRECTORY_UNAVAILABLE",
 }
 
 // Log writes AuditRecords as JSON lines, one Write per record, under a

@@ -180,6 +180,7 @@ func (c *Connect) portalPage(ctx context.Context, user string, f LoginFields, er
 		}
 		page.Sessions = rows
 	}
+	c.filterTiles(ctx, &page) // only the tiles some rule allows this user
 	return page
 }
 

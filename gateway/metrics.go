@@ -42,7 +42,8 @@ func (m *Metrics) counter(set map[string]*atomic.Uint64, label string) *atomic.U
 	return c
 }
 
-// Login counts a sign-in by result (ok, denied, throttled, invalid, error).
+// Login counts a sign-in by result (ok, denied, unavailable (the directory
+// could not answer), throttled, invalid, error).
 func (m *Metrics) Login(result string) { m.counter(m.logins, result).Add(1) }
 
 // Authz counts an authorization decision (allow, deny, error).

@@ -44,6 +44,9 @@ type LoginPage struct {
 	AllowFreeTarget bool
 	// Published targets may be picked on the sign-in form too.
 	Published []PublishedTarget
+	// RequestID is shown with a refused sign-in, so that an admin can find
+	// the audit line; "" on the plain form.
+	RequestID string
 }
 
 // PublishedTarget is a tile of portal.published.

@@ -57,18 +57,7 @@ func NewRouter(c RouterConfig) http.Handler {
 	r := chi.NewRouter()
 	r.Use(RequestIDMiddleware, RealIPMiddleware(c.Proxies), Recover(c.Logger), SecurityHeaders, BodyDeadline(c.BodyTimeout), LimitBody(c.MaxBody))
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	r.Get("/readyz", func(w http.ResponseWriter, req *http.Request) {
-		ctx, cancel := context.WithTimeout(req.Context(), 5*time.Second)
-		defer cancel()
-		for _, ch := range c.Ready {
-			if err := ch.Check(ctx); err != nil {
-				c.Logger.Warn("not ready", "check", ch.Name, "err", err)
-				http.Error(w, "not ready: "+ch.Name, http.StatusServiceUnavailable)
-				return
-			}
-		}
-		_, _ = w.Write([]byte("ready\n"))
-	})
+	r.Method(http.MethodGet, "/readyz", newReadiness(c.Ready, c.Logger))
 	r.Method(http.MethodGet, "/metrics", c.Metrics)
 	if c.Static != nil {
 		r.Handle("/static/*", c.Static)

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -66,9 +67,14 @@ func (s *SignIn) defaultFields() LoginFields {
 }
 
 func (s *SignIn) render(w http.ResponseWriter, r *http.Request, code int, f LoginFields, errs map[string]string) {
+	s.renderPage(w, r, code, LoginPage{Fields: f, Errors: errs})
+}
+
+// renderPage renders page with the form's token, defaults and targets.
+func (s *SignIn) renderPage(w http.ResponseWriter, r *http.Request, code int, page LoginPage) {
 	// The token goes into the session before the header is written: scs
 	// commits the session (and its cookie) with the header.
-	page := LoginPage{Fields: f, Errors: errs, CSRF: s.CSRF.FormToken(w, r), Defaults: s.defaultFields()}
+	page.CSRF, page.Defaults = s.CSRF.FormToken(w, r), s.defaultFields()
 	if c := s.Connect; c != nil {
 		page.AllowFreeTarget, page.Published = c.AllowFreeTarget, c.Published
 	}
@@ -149,7 +155,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, submitted(r.PostForm, user), errs)
 		return
 	}
-	rec := audit.Record{RequestID: RequestID(ctx), User: user, ClientAddr: ci.Addr, XFF: ci.XFF}
+	rec := audit.Record{RequestID: RequestID(ctx), User: user, TypedUser: user, ClientAddr: ci.Addr, XFF: ci.XFF}
 	// The back-off before any bind: one attempt per user name at a time,
 	// and the sign-ins in flight from this address count against its free
 	// failures (many names guessed at once from one address).
@@ -172,11 +178,7 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := s.Auth.Authenticate(ctx, user, password)
 	if err != nil {
-		at.Fail(s.now())
-		rec.Event, rec.Reason = audit.AuthenticationFailure, err.Error()
-		s.audit(rec)
-		s.Metrics.Login("denied")
-		s.deny(w, r, user, start)
+		s.failed(w, r, at, rec, id, err, start)
 		return
 	}
 	at.Succeed()
@@ -210,13 +212,48 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/portal", http.StatusSeeOther)
 }
 
-// deny waits until FailDelay after start, audits 261 and shows the generic
-// message.
+// failed records a refused bind. A directory that could not answer
+// (identity.ErrUnavailable: refused, timed out, TLS, the service account)
+// is no guess at a password: neither back-off counts it, and it has its
+// own audit event and metric. Either way the user gets the same page after
+// the same delay. id is what the provider resolved before it failed (the
+// account behind a UPN), when anything.
+func (s *SignIn) failed(w http.ResponseWriter, r *http.Request, at *Attempt, rec audit.Record, id identity.Identity, err error, start time.Time) {
+	rec.Reason = err.Error()
+	if id.Name != "" {
+		rec.User = id.Name
+	}
+	if errors.Is(err, identity.ErrUnavailable) {
+		at.End()
+		rec.Event = audit.DirectoryUnavailable
+		s.Logger.Warn("sign-in: directory unavailable", "request_id", rec.RequestID, "user", rec.User,
+			"typed_user", rec.TypedUser, "remote_addr", rec.ClientAddr, "err", err)
+		s.Metrics.Login("unavailable")
+	} else {
+		at.Fail(s.now())
+		rec.Event = audit.AuthenticationFailure
+		s.Metrics.Login("denied")
+	}
+	s.audit(rec)
+	s.denyAs(w, r, audit.Record{RequestID: rec.RequestID, User: rec.User, TypedUser: rec.TypedUser,
+		ClientAddr: rec.ClientAddr, XFF: rec.XFF}, start)
+}
+
+// deny waits until FailDelay after start, audits 261 for the typed user
+// and shows the generic message with the request ID.
 func (s *SignIn) deny(w http.ResponseWriter, r *http.Request, user string, start time.Time) {
-	s.delay(r.Context(), start)
 	ci := Client(r.Context())
-	s.audit(audit.Record{Event: audit.LogonFailure, RequestID: RequestID(r.Context()), User: user, ClientAddr: ci.Addr, XFF: ci.XFF})
-	s.render(w, r, http.StatusUnauthorized, LoginFields{UserName: user}, map[string]string{"": MessageAccessDenied})
+	s.denyAs(w, r, audit.Record{RequestID: RequestID(r.Context()), User: user, TypedUser: user, ClientAddr: ci.Addr, XFF: ci.XFF}, start)
+}
+
+// denyAs is deny with the 261 record's names given: User the account the
+// provider resolved (else the typed name), TypedUser the name as typed.
+func (s *SignIn) denyAs(w http.ResponseWriter, r *http.Request, rec audit.Record, start time.Time) {
+	s.delay(r.Context(), start)
+	rec.Event = audit.LogonFailure
+	s.audit(rec)
+	s.renderPage(w, r, http.StatusUnauthorized, LoginPage{Fields: LoginFields{UserName: rec.TypedUser},
+		Errors: map[string]string{"": MessageAccessDenied}, RequestID: rec.RequestID})
 }
 
 // SignOut serves POST /logout: the session token is renewed and emptied.

@@ -32,12 +32,17 @@ type countingAuth struct {
 	mu    sync.Mutex
 	calls int
 	users map[string]string
+	// down makes every call fail as an unreachable directory would.
+	down bool
 }
 
 func (a *countingAuth) Authenticate(_ context.Context, user, pw string) (identity.Identity, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.calls++
+	if a.down {
+		return identity.Identity{Typed: user}, fmt.Errorf("directory: authenticate %q: connecting: %w: connection refused", user, identity.ErrUnavailable)
+	}
 	if p, ok := a.users[user]; ok && p == pw {
 		return identity.Identity{Name: user}, nil
 	}
@@ -52,20 +57,21 @@ func (textPages) Render(w http.ResponseWriter, name string, data any) error {
 }
 
 type signInRig struct {
-	ts     *httptest.Server
-	auth   *countingAuth
-	audit  *bytes.Buffer
-	sleeps int
-	mu     sync.Mutex
+	ts      *httptest.Server
+	auth    *countingAuth
+	audit   *bytes.Buffer
+	metrics *Metrics
+	sleeps  int
+	mu      sync.Mutex
 }
 
 func newSignInRig(t *testing.T) *signInRig {
 	t.Helper()
-	rig := &signInRig{auth: &countingAuth{users: map[string]string{"alice": "s3cret-pw"}}, audit: &bytes.Buffer{}}
+	rig := &signInRig{auth: &countingAuth{users: map[string]string{"alice": "s3cret-pw"}}, audit: &bytes.Buffer{}, metrics: NewMetrics()}
 	sm := scs.New()
 	csrf := &CSRF{Values: sm}
 	s := &SignIn{
-		Deps:     &Deps{Audit: audit.NewLog(rig.audit, nil), Metrics: NewMetrics(), Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) { rig.mu.Lock(); rig.sleeps++; rig.mu.Unlock() }},
+		Deps:     &Deps{Audit: audit.NewLog(rig.audit, nil), Metrics: rig.metrics, Pages: textPages{}, Sessions: sm, CSRF: csrf, Logger: slog.New(slog.DiscardHandler), Sleep: func(context.Context, time.Duration) { rig.mu.Lock(); rig.sleeps++; rig.mu.Unlock() }},
 		Auth:     rig.auth,
 		Throttle: NewThrottle(ThrottleConfig{UserFree: 3, IPFree: 10}),
 	}

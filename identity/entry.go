@@ -31,6 +31,12 @@ type Entry struct {
 // ErrNotFound is returned (wrapped) by a Directory when no entry matches.
 var ErrNotFound = errors.New("not found in the directory")
 
+// ErrUnavailable is returned (wrapped) by an Authenticator or a Directory
+// when the directory could not answer: refused, timed out, a TLS failure,
+// the service account's bind refused. It says nothing about the user's
+// password, so a sign-in that fails with it is not a failed guess.
+var ErrUnavailable = errors.New("directory unavailable")
+
 // Directory looks names up in the directory behind an identity provider
 // (LDAP / AD): the computers of authorization decisions and the names of
 // rules that `rule add` canonicalises.

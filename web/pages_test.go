@@ -20,6 +20,7 @@ func TestRenderGatewayPages(t *testing.T) {
 		want string
 	}{
 		{gateway.PageLogin, gateway.LoginPage{CSRF: "tok1", Errors: map[string]string{"": "Access denied"}}, `name="csrf" value="tok1"`},
+		{gateway.PageLogin, gateway.LoginPage{CSRF: "t", RequestID: "req-42", Errors: map[string]string{"": "Access denied"}}, `Request ID: <code>req-42</code>`},
 		{gateway.PageLogin, gateway.LoginPage{CSRF: "t", AllowFreeTarget: true, Errors: map[string]string{"port": "Port must be a number from 1 to 65535."}},
 			`<span class="field-error" id="port-error">Port must be a number from 1 to 65535.</span>`},
 		{gateway.PageLogin, gateway.LoginPage{CSRF: "t", AllowFreeTarget: true, Fields: gateway.LoginFields{ConnectionURI: "https://h:5986/wsman", UseURI: true}},

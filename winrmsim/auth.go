@@ -185,18 +185,6 @@ func (s *Server) ntlmLeg(w http.ResponseWriter, r *http.Request, scheme, token s
 	return nil, false
 }
 
-// lookupUser maps a user name as a client sent it (user, DOMAIN\user,
-// user@realm; any case) to the table's key and password.
-func (s *Server) lookupUser(name string) (string, string, bool) {
-	name = normUser(name)
-	for k, v := range s.cfg.Users {
-		if strings.EqualFold(k, name) {
-			return strings.ToLower(k), v, true
-		}
-	}
-	return "", "", false
-}
-
 // unauthorized answers 401 with an empty body and one WWW-Authenticate per
 // enabled scheme, as Windows does.
 func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request) {

@@ -125,7 +125,7 @@ func (s *Server) acceptKerberos(token string) (*krbAccepted, error) {
 	if s.cfg.Realm != "" && !strings.EqualFold(a.CRealm, s.cfg.Realm) {
 		return nil, fmt.Errorf("client %q: realm is not %q", principal, s.cfg.Realm)
 	}
-	user, _, found := s.lookupUser(a.CName.NameString[0])
+	user, _, found := s.lookupUser("", a.CName.NameString[0]+"@"+a.CRealm)
 	if !found {
 		return nil, fmt.Errorf("client %q: no such user", principal)
 	}

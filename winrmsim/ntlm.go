@@ -252,7 +252,7 @@ type ntlmResult struct {
 // computed with the user and domain exactly as the client sent them, so any
 // domain (or none, or the host's name) is accepted for a local account, as
 // Windows does.
-func (c *serverChallenge) verify(am authenticateMsg, lookup func(string) (string, string, bool)) (ntlmResult, error) {
+func (c *serverChallenge) verify(am authenticateMsg, lookup func(domain, user string) (string, string, bool)) (ntlmResult, error) {
 	if am.user == "" || len(am.nt) == 0 {
 		return ntlmResult{}, fmt.Errorf("%w: anonymous", errNTLMRefused)
 	}
@@ -260,9 +260,9 @@ func (c *serverChallenge) verify(am authenticateMsg, lookup func(string) (string
 	if len(am.nt) < 16+28 || am.nt[16] != 1 || am.nt[17] != 1 {
 		return ntlmResult{}, fmt.Errorf("%w: user %q: not an NTLMv2 response (%d bytes)", errNTLMRefused, am.user, len(am.nt))
 	}
-	key, password, ok := lookup(am.user)
+	key, password, ok := lookup(am.domain, am.user)
 	if !ok {
-		return ntlmResult{}, fmt.Errorf("%w: unknown user %q", errNTLMRefused, am.user)
+		return ntlmResult{}, fmt.Errorf("%w: unknown user %q (domain %q)", errNTLMRefused, am.user, am.domain)
 	}
 	h := md4.New()
 	h.Write(utf16le(password))

@@ -32,7 +32,7 @@ func FuzzNTLMMessage(f *testing.F) {
 	f.Add(m3)
 	f.Add(ch.msg)
 	f.Add([]byte("NTLMSSP\x00\x03\x00\x00\x00"))
-	lookup := func(string) (string, string, bool) { return "alice", "S3cret!", true }
+	lookup := func(string, string) (string, string, bool) { return "alice", "S3cret!", true }
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if n, err := parseNegotiate(b); err == nil {
 			if _, err := newChallenge(n, "WINSRV01", time.Unix(0, 0)); err != nil {

@@ -44,7 +44,7 @@ func handshake(t testing.TB, user, domain, password string, tamper func(type3 []
 	if err != nil {
 		return c, ntlmResult{}, err
 	}
-	res, err := ch.verify(am, func(name string) (string, string, bool) {
+	res, err := ch.verify(am, func(_, name string) (string, string, bool) {
 		if name == "alice" || name == "ALICE" {
 			return "alice", "S3cret!", true
 		}

@@ -81,6 +81,9 @@ func NewUnstartedServer(cfg Config) (*Server, error) {
 	if len(cfg.Users) == 0 {
 		return nil, fmt.Errorf("new simulator: %w: no users", ErrConfig)
 	}
+	if err := checkUsers(cfg.Users); err != nil {
+		return nil, fmt.Errorf("new simulator: %w: %w", ErrConfig, err)
+	}
 	auth, err := normAuth(cfg.Auth)
 	if err != nil {
 		return nil, fmt.Errorf("new simulator: %w", err)
@@ -243,28 +246,16 @@ func shortAction(a string) string {
 	return a
 }
 
-// checkBasic validates Basic credentials case-insensitively on the user,
-// accepting DOMAIN\user and user@realm.
+// checkBasic validates Basic credentials: the user as lookupUser accepts
+// it (case-insensitive; DOMAIN\user and user@realm), the password exactly.
 func (s *Server) checkBasic(r *http.Request) (string, bool) {
 	u, p, ok := r.BasicAuth()
 	if !ok {
 		return "", false
 	}
-	name := normUser(u)
-	for k, v := range s.cfg.Users {
-		if strings.EqualFold(k, name) && v == p {
-			return strings.ToLower(k), true
-		}
+	key, pw, found := s.lookupUser("", u)
+	if !found || pw != p {
+		return "", false
 	}
-	return "", false
-}
-
-func normUser(u string) string {
-	if i := strings.LastIndexByte(u, '\\'); i >= 0 {
-		u = u[i+1:]
-	}
-	if i := strings.IndexByte(u, '@'); i >= 0 {
-		u = u[:i]
-	}
-	return u
+	return key, true
 }

@@ -24,11 +24,21 @@ func newRuleTestCmd(e *env, rf *ruleFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "test --user U (--computer C | --uri URI) [--configuration NAME]",
 		Short: "Show every rule that lets a user reach a computer; exit 0 if any, 1 if none",
-		Long: `Show every rule that matches, as the gateway would decide at sign-in.
+		Long: `Show every rule that matches, as the gateway would decide at connect.
 '*' as --user, --computer or --configuration ignores that dimension. A URI is
-reduced to its host. Until a directory is configured, group membership comes
-from --member-of (user groups) and --computer-member-of (computer groups).`,
-		Example: `  psgate rule test --user 'EXAMPLE\alice' --member-of 'EXAMPLE\helpdesk' --computer srv1 --explain
+reduced to its host.
+
+With a directory in the gateway config (identity.ldap; --config), the user is
+looked up as a sign-in resolves it (SID, DN, every group, nesting resolved; a
+disabled account is refused) and the computer as a connect resolves it (SID,
+computer groups); --explain names every SID and shows the nested path that
+made the user or computer a member. --member-of and --computer-member-of add
+groups, by name, DN or SID, resolved in the directory.
+
+Without a directory, names are compared as typed and group membership comes
+only from --member-of (user groups) and --computer-member-of (computer groups).`,
+		Example: `  psgate rule test --config /etc/psgate/psgate.yaml --user 'EXAMPLE\bob' --computer srv1 --explain
+  psgate rule test --user 'EXAMPLE\alice' --member-of 'EXAMPLE\helpdesk' --computer srv1 --explain
   psgate rule test --user 'EXAMPLE\alice' --computer '*'        # every rule that applies to alice
   psgate rule test --user '.\chrisLocal' --uri https://localhost:5986/wsman`,
 		Args: cobra.NoArgs,
@@ -36,14 +46,22 @@ from --member-of (user groups) and --computer-member-of (computer groups).`,
 			if err := checkOutput(tf.output); err != nil {
 				return err
 			}
-			req, err := tf.request()
-			if err != nil {
+			if err := tf.check(); err != nil {
 				return err
 			}
-			_, rules, err := loadRules(e, rf)
+			store, rules, err := loadRules(e, rf)
 			if err != nil {
 				return fmt.Errorf("rule test: %w", err)
 			}
+			dir, err := ruleDirectory(e)
+			if err != nil {
+				return fmt.Errorf("rule test: %w", err)
+			}
+			if dir != nil {
+				defer dir.Close()
+				return testWithDirectory(e, tf, store, dir)
+			}
+			req := tf.request()
 			p := authz.NewPolicy(rules, gatewayOptions(e))
 			return reportTest(e, tf, p, req)
 		},
@@ -60,20 +78,26 @@ from --member-of (user groups) and --computer-member-of (computer groups).`,
 	return cmd
 }
 
-// request turns the flags into an authz.Request.
-func (tf ruleTestFlags) request() (authz.Request, error) {
-	var req authz.Request
+// check refuses flags that name no test.
+func (tf ruleTestFlags) check() error {
 	switch {
 	case tf.user == "":
-		return req, fmt.Errorf("rule test: --user is required ('*' to ignore the user)")
+		return fmt.Errorf("rule test: --user is required ('*' to ignore the user)")
 	case (tf.computer == "") == (tf.uri == ""):
-		return req, fmt.Errorf("rule test: give --computer or --uri (one of them; --computer '*' to ignore)")
+		return fmt.Errorf("rule test: give --computer or --uri (one of them; --computer '*' to ignore)")
 	}
 	for what, v := range map[string]string{"user": tf.user, "computer": tf.computer, "configuration": tf.configuration} {
 		if v != authz.Wildcard && strings.Contains(v, authz.Wildcard) {
-			return req, fmt.Errorf("rule test: %s %q: %w", what, v, authz.ErrPartialWildcard)
+			return fmt.Errorf("rule test: %s %q: %w", what, v, authz.ErrPartialWildcard)
 		}
 	}
+	return nil
+}
+
+// request turns the flags into an authz.Request without a directory: the
+// names as typed, groups from --member-of and --computer-member-of.
+func (tf ruleTestFlags) request() authz.Request {
+	var req authz.Request
 	req.AnyUser = tf.user == authz.Wildcard
 	req.AnyTarget = tf.computer == authz.Wildcard
 	req.AnyConfiguration = tf.configuration == authz.Wildcard
@@ -92,7 +116,7 @@ func (tf ruleTestFlags) request() (authz.Request, error) {
 		req.Target.Groups = append(req.Target.Groups, principalOf(g))
 	}
 	req.Configuration = tf.configuration
-	return req, nil
+	return req
 }
 
 // principalOf is a group given on the command line, by name or SID.
@@ -103,22 +127,39 @@ func principalOf(s string) authz.Principal {
 	return authz.Principal{Name: s}
 }
 
-// reportTest prints the verdict: reasons (with --explain), warnings for rules
-// that cannot be evaluated, then the matching rules. No match is exit 1.
+// reportTest prints the verdict of p on req: reasons (with --explain),
+// then reportDecision.
 func reportTest(e *env, tf ruleTestFlags, p *authz.Policy, req authz.Request) error {
+	d := decide(p, req, tf.explain)
 	if tf.output == "json" {
-		return reportTestJSON(e, tf, p, req)
+		return printDecisionJSON(e, d)
 	}
-	var d authz.Decision
 	if tf.explain {
-		d = p.Explain(req)
 		for _, r := range d.Reasons {
 			fmt.Fprintf(e.stdout, "%-8s %s\n", r.Outcome.String()+":", r.Text)
 		}
 		fmt.Fprintln(e.stdout)
-	} else {
-		d = p.Decide(req)
 	}
+	return reportDecision(e, tf, d, ruleResolver(e))
+}
+
+// decider is an authz.Policy or an authz.Store.
+type decider interface {
+	Decide(authz.Request) authz.Decision
+	Explain(authz.Request) authz.Decision
+}
+
+// decide is p's decision on req, with every rule's reason when explain.
+func decide(p decider, req authz.Request, explain bool) authz.Decision {
+	if explain {
+		return p.Explain(req)
+	}
+	return p.Decide(req)
+}
+
+// reportDecision prints warnings for rules that cannot be evaluated, then
+// the matching rules (names shown through res). No match is exit 1.
+func reportDecision(e *env, tf ruleTestFlags, d authz.Decision, res authz.Resolver) error {
 	for _, r := range d.Invalid {
 		fmt.Fprintf(e.stderr, "psgate: warning: rule %d (%s) cannot be evaluated: %s\n", r.Rule.ID, r.Rule.Name, r.Text)
 	}
@@ -131,15 +172,11 @@ func reportTest(e *env, tf ruleTestFlags, p *authz.Policy, req authz.Request) er
 		}
 		return errNo
 	}
-	return printRules(e.ctx, e.stdout, ruleResolver(e), tf.output, d.Matched)
+	return printRules(e.ctx, e.stdout, res, tf.output, d.Matched)
 }
 
-// reportTestJSON prints the whole Decision (with reasons under --explain).
-func reportTestJSON(e *env, tf ruleTestFlags, p *authz.Policy, req authz.Request) error {
-	d := p.Decide(req)
-	if tf.explain {
-		d = p.Explain(req)
-	}
+// printDecisionJSON prints the whole Decision (with reasons under --explain).
+func printDecisionJSON(e *env, d authz.Decision) error {
 	if d.Matched == nil {
 		d.Matched = []authz.Rule{}
 	}

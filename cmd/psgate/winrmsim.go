@@ -97,7 +97,7 @@ func newWinRMSimCmd(e *env) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&listen, "listen", "127.0.0.1:5985", "address to listen on")
-	c.Flags().StringArrayVar(&users, "user", nil, "NAME:PASSWORD (repeatable)")
+	c.Flags().StringArrayVar(&users, "user", nil, "NAME:PASSWORD, a local account (any domain accepted), or DOMAIN\\NAME:PASSWORD, a domain account (reached as DOMAIN\\NAME, NAME@realm or NAME) (repeatable)")
 	c.Flags().StringVar(&auth, "auth", "basic", "authentication schemes, comma-separated: basic, negotiate (NTLM; alias ntlm), kerberos (needs --keytab)")
 	c.Flags().StringVar(&unencrypted, "unencrypted", "basic-only",
 		"plain-HTTP bodies served unsealed (AllowUnencrypted): basic-only (NTLM must seal), allowed, refused")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -36,27 +35,9 @@ func createShell(t *testing.T, addr string) (int, string) {
 }
 
 func TestWinRMSimQuotaFlags(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"winrm-sim", "--listen", addr, "--user", "alice:pw", "--unencrypted", "allowed",
-			"--idle-timeout", "300ms", "--max-operations", "1"}, strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
-	}()
+	addr := startWinRMSim(t, "--user", "alice:pw", "--unencrypted", "allowed", "--idle-timeout", "300ms", "--max-operations", "1")
 	var st int
 	var body string
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 	if st, body = createShell(t, addr); st != http.StatusOK || !strings.Contains(body, "<rsp:IdleTimeOut>PT0.300S</rsp:IdleTimeOut>") {
 		t.Fatalf("create: %d %.600s", st, body)
 	}
@@ -70,10 +51,6 @@ func TestWinRMSimQuotaFlags(t *testing.T) {
 			t.Fatalf("quota never freed by the idle timeout: %d %.300s", st, body)
 		}
 		time.Sleep(50 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 
 // Authenticate binds as username with password on a fresh connection and
 // returns the user with its transitive groups. AD takes DOMAIN\user,
-// user@realm, a DN or a bare name (bound as DOMAIN\name); generic LDAP
+// user@realm or a bare name (bound as DOMAIN\name), not a DN; generic LDAP
 // takes the UserAttribute value (found with a service-account search) or a
 // DN. Empty passwords are refused here, before any LDAP traffic (an empty
 // simple bind is an anonymous bind on many servers).
@@ -42,22 +42,16 @@ func (d *Directory) authAD(ctx context.Context, username, password string) (*Use
 	}
 	var u *User
 	err = c.do(ctx, d.cfg.Timeout, func() error {
-		var e *goldap.Entry
-		var err error
-		if isDN(bindName) {
-			e, err = d.readDN(c, bindName)
-		} else {
-			filter, ferr := d.nameFilter(KindUser, bindName)
-			if ferr != nil {
-				return ferr
-			}
-			e, err = d.searchOne(c, fmt.Sprintf("user %q", bindName), filter)
+		filter, err := d.nameFilter(KindUser, bindName)
+		if err != nil {
+			return err
 		}
+		e, err := d.searchOne(c, fmt.Sprintf("user %q", bindName), filter)
 		if err != nil {
 			return err
 		}
 		u = d.toUser(e)
-		u.Groups, err = d.tokenGroups(c, e.DN) // the user may read its own token
+		u.Groups, err = d.groupsOf(c, e.DN) // AD: tokenGroups; the user may read its own token
 		return err
 	})
 	if err != nil {

@@ -102,7 +102,12 @@ func (d *Directory) serviceConn(ctx context.Context) (c *conn, reused bool, err 
 		err = c.do(ctx, d.cfg.Timeout, func() error { return c.l.Bind(d.cfg.BindDN, d.cfg.BindPassword) })
 		if err != nil {
 			c.Close()
-			return nil, false, fmt.Errorf("service account: %w", classifyBind(d.cfg.BindDN, err))
+			// Whatever the bind answered, the directory cannot be used:
+			// the service account's refusal is no verdict on a user.
+			if errors.Is(err, ErrUnavailable) || isNetwork(err) {
+				return nil, false, fmt.Errorf("service account: %w", classifyBind(d.cfg.BindDN, err))
+			}
+			return nil, false, fmt.Errorf("service account: %w: %v", ErrUnavailable, classifyBind(d.cfg.BindDN, err))
 		}
 	}
 	return c, false, nil

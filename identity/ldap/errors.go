@@ -22,7 +22,7 @@ var (
 	ErrPasswordExpired    = errors.New("password expired")
 	ErrMustChangePassword = errors.New("password must be changed")
 	ErrAccountExpired     = errors.New("account expired")
-	ErrUnavailable        = errors.New("directory unavailable")
+	ErrUnavailable        = identity.ErrUnavailable
 	ErrNotFound           = identity.ErrNotFound
 	// ErrAmbiguous: a lookup name matched more than one object.
 	ErrAmbiguous = errors.New("ambiguous name")
@@ -89,7 +89,10 @@ func classifyBind(who string, err error) error {
 	if isNetwork(err) {
 		return fmt.Errorf("binding as %q: %w: %v", who, ErrUnavailable, err)
 	}
-	return fmt.Errorf("binding as %q: %w: result %d", who, ErrUnavailable, le.ResultCode)
+	// Any other answer is an answer about this bind: a refusal the
+	// gateway's back-off counts, so that a name spelled to draw an odd
+	// result code cannot guess passwords without it.
+	return fmt.Errorf("binding as %q: %w (result %d: %v)", who, ErrInvalidCredentials, le.ResultCode, le.Err)
 }
 
 // isNetwork reports errors that mean the server (or the path to it) is

@@ -2,6 +2,7 @@ package ldap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/psgate/psgate/identity"
@@ -28,7 +29,7 @@ type authenticator struct{ d *Directory }
 func (a authenticator) Authenticate(ctx context.Context, user, password string) (identity.Identity, error) {
 	u, err := a.d.Authenticate(ctx, user, password)
 	if err != nil {
-		return identity.Identity{}, fmt.Errorf("directory: authenticate %q: %w", user, err)
+		return a.d.failedAs(ctx, user, err), fmt.Errorf("directory: authenticate %q: %w", user, err)
 	}
 	id := a.d.Identity(u)
 	id.Typed = user
@@ -80,4 +81,32 @@ func (o Object) entry() identity.Entry {
 		e.Groups = append(e.Groups, identity.Group{Name: g.Name, SID: g.SID, DN: g.DN, Security: true})
 	}
 	return e
+}
+
+// failedAs is the Identity a refused sign-in of typed reports: the typed
+// name, and the account's canonical name when the service account finds
+// it (so that the audit lines of `bob@example.test` and `EXAMPLE\bob` name
+// the same account). Not looked up when the directory is unavailable or the
+// name is not one a sign-in accepts.
+func (d *Directory) failedAs(ctx context.Context, typed string, err error) identity.Identity {
+	id := identity.Identity{Typed: typed}
+	if errors.Is(err, ErrUnavailable) || ctx.Err() != nil || checkInput(typed) != nil {
+		return id
+	}
+	name := typed
+	if d.cfg.AD {
+		var err error
+		if name, err = d.adBindName(typed); err != nil {
+			return id
+		}
+	}
+	_ = d.withService(ctx, func(c *conn) error { // one search, no groups
+		e, err := d.findUser(c, name)
+		if err == nil {
+			o := d.toObject(e)
+			id.Name, id.SID, id.DN = o.Name, o.SID, o.DN
+		}
+		return err
+	})
+	return id
 }

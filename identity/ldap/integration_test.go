@@ -69,7 +69,9 @@ func TestAuthenticateSamba(t *testing.T) {
 		{"lower-case domain", `example\bob`, pw, nil, `EXAMPLE\bob`, nil, nil},
 		{"UPN", "bob@example.test", pw, nil, `EXAMPLE\bob`, []string{`EXAMPLE\gateway-users`}, nil},
 		{"bare name", "carol", pw, nil, `EXAMPLE\carol`, []string{`EXAMPLE\Domain Users`}, []string{`EXAMPLE\newsletter`, `EXAMPLE\gateway-users`}},
-		{"DN", "CN=alice,CN=Users," + base, pw, nil, `EXAMPLE\alice`, []string{`EXAMPLE\gateway-admins`, `EXAMPLE\gateway-users`, `EXAMPLE\loop-a`, `EXAMPLE\loop-b`}, nil},
+		{"bare name, nested groups", "alice", pw, nil, `EXAMPLE\alice`, []string{`EXAMPLE\gateway-admins`, `EXAMPLE\gateway-users`, `EXAMPLE\loop-a`, `EXAMPLE\loop-b`}, nil},
+		// Windows takes no DN at a logon, and neither does psgate with AD
+		{"DN refused", "CN=alice,CN=Users," + base, pw, ErrInvalidCredentials, "", nil, nil},
 		{"wrong password", `EXAMPLE\bob`, "Wr0ng-guess", ErrInvalidCredentials, "", nil, nil},
 		{"empty password", `EXAMPLE\bob`, "", ErrInvalidCredentials, "", nil, nil},
 		{"unknown user", `EXAMPLE\nobody`, pw, ErrInvalidCredentials, "", nil, nil},

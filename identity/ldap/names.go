@@ -119,8 +119,13 @@ func (d *Directory) nameMatch(kind Kind, name string) (string, error) {
 }
 
 // bindName is the identity an AD sign-in binds with: DOMAIN\user (the
-// configured domain for a bare name), user@realm or a DN, as typed.
+// configured domain for a bare name) or user@realm, as typed. A DN is
+// refused: Windows takes none at a logon, so an AD admin expects none here.
 func (d *Directory) adBindName(name string) (string, error) {
+	if isDN(name) {
+		return "", fmt.Errorf("user %q: a DN is not a sign-in name with Active Directory (DOMAIN\\user, user@realm or user): %w",
+			name, ErrInvalidCredentials)
+	}
 	if dom, _, ok := splitDomain(name); ok && !strings.EqualFold(dom, d.cfg.Domain) {
 		return "", fmt.Errorf("user %q: domain %q is not %q: %w", name, dom, d.cfg.Domain, ErrInvalidCredentials)
 	}

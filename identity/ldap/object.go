@@ -48,7 +48,7 @@ type Object struct {
 }
 
 // attributes read for every object.
-var objectAttrs = []string{"objectClass", "sAMAccountName", "userPrincipalName", "objectSid", "uid", "cn",
+var objectAttrs = []string{"objectClass", "sAMAccountName", "userPrincipalName", "objectSid", "uid", "cn", "userAccountControl",
 	"groupType", "dNSHostName", "pwdAccountLockedTime"}
 
 // searchOne finds exactly one entry under the base DN.

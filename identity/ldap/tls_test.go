@@ -2,36 +2,14 @@ package ldap
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
 	"time"
-)
 
-// otherCA is a CA that signed neither test server.
-func otherCA(t *testing.T) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "not the server's CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-}
+	"github.com/psgate/psgate/internal/testenv"
+)
 
 func TestTLS(t *testing.T) {
 	for _, s := range []*server{slapdOrNil(t), sambaOrNil(t)} {
@@ -52,8 +30,8 @@ func TestTLS(t *testing.T) {
 		}{
 			{"starttls pinned", s.url, true, s.ca, nil},
 			{"ldaps pinned", ldaps, false, s.ca, nil},
-			{"starttls other CA", s.url, true, otherCA(t), ErrUnavailable},
-			{"ldaps other CA", ldaps, false, otherCA(t), ErrUnavailable},
+			{"starttls other CA", s.url, true, testenv.OtherCA(t), ErrUnavailable},
+			{"ldaps other CA", ldaps, false, testenv.OtherCA(t), ErrUnavailable},
 			{"ldaps system roots", ldaps, false, nil, ErrUnavailable},
 		}
 		for _, tc := range tests {

@@ -82,6 +82,10 @@ func TestClassifyBind(t *testing.T) {
 		{"busy", &goldap.Error{ResultCode: goldap.LDAPResultBusy, Err: errors.New("")}, ErrUnavailable},
 		{"empty password", &goldap.Error{ResultCode: goldap.ErrorEmptyPassword, Err: errors.New("")}, ErrInvalidCredentials},
 		{"no answer", errors.New("unable to read LDAP response packet: i/o timeout"), ErrUnavailable},
+		// an answer with another code is about this bind, not an outage:
+		// counted by the gateway's back-off
+		{"invalid DN syntax", &goldap.Error{ResultCode: goldap.LDAPResultInvalidDNSyntax, Err: errors.New("")}, ErrInvalidCredentials},
+		{"other", &goldap.Error{ResultCode: goldap.LDAPResultOther, Err: errors.New("")}, ErrInvalidCredentials},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
