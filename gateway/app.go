@@ -97,7 +97,7 @@ func NewApp(c AppConfig) (*App, error) {
 	cc.SessionID = func(r *http.Request) string { return chi.URLParam(r, "id") }
 	watch := newSignInWatch(c.SignIn.Sessions, c.SignInRecheck, c.Logger)
 	c.SignIn.watch = watch
-	cc.SignInEnded = func(r *http.Request) (<-chan struct{}, func()) {
+	cc.SignInEnded = func(r *http.Request) (<-chan struct{}, func() bool, func()) {
 		return watch.watch(c.SignIn.Sessions.Token(r.Context()))
 	}
 	cc.Authorize = func(r *http.Request, s *session.Session) error { return a.reauthorize(r, s.Info()) }

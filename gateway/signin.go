@@ -227,7 +227,7 @@ func (s *SignIn) SignOut(w http.ResponseWriter, r *http.Request) {
 		s.Logger.Error("renew session token at sign-out", "err", err)
 	}
 	if s.watch != nil && token != "" {
-		s.watch.end(token) // this browser's open consoles detach now
+		s.watch.end(token, false) // this browser's open consoles detach now
 	}
 	s.Sessions.Remove(ctx, sessionUserKey)
 	s.Sessions.Remove(ctx, sessionIdentityKey)

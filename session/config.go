@@ -31,6 +31,13 @@ type Config struct {
 	// BufferBytes bounds the output kept for a disconnected session; the
 	// oldest output is dropped beyond it; default 1 MiB.
 	BufferBytes int
+	// ScrollbackBytes bounds the screen a session keeps of what its clients
+	// were shown (output, and each command as typed after its prompt); every
+	// attach (another tab, another browser, after signing in again) gets it
+	// back before the output produced while disconnected. The oldest text is
+	// dropped beyond it; a clear screen (Clear-Host) empties it. Default
+	// 1 MiB; negative keeps none.
+	ScrollbackBytes int
 	// Lease is how long a registry record lives without renewal; this node
 	// renews its sessions every Lease/3; default 30s. A gateway killed
 	// mid-session stops counting against the cap after at most Lease.
@@ -54,6 +61,7 @@ const (
 	DefaultIdleTimeout = 20 * time.Minute
 	DefaultIdleWarning = 5 * time.Minute
 	DefaultBufferBytes = 1 << 20
+	DefaultScrollback  = 1 << 20
 	DefaultLease       = 30 * time.Second
 	DefaultLogoffGrace = 5 * time.Second
 
@@ -81,6 +89,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BufferBytes == 0 {
 		c.BufferBytes = DefaultBufferBytes
+	}
+	if c.ScrollbackBytes == 0 {
+		c.ScrollbackBytes = DefaultScrollback
 	}
 	if c.Lease == 0 {
 		c.Lease = DefaultLease

@@ -133,7 +133,8 @@ func assemble(cfg *config, h hooks, logger *slog.Logger) (_ *assembled, err erro
 	}
 	scfg := session.Config{
 		Registry: reg, Node: node, MaxPerUser: cfg.Sessions.MaxPerUser, IdleTimeout: cfg.Sessions.IdleTimeout,
-		IdleWarning: cfg.Sessions.IdleWarning, BufferBytes: cfg.Sessions.DisconnectedBuffer, Logger: logger,
+		IdleWarning: cfg.Sessions.IdleWarning, BufferBytes: cfg.Sessions.DisconnectedBuffer,
+		ScrollbackBytes: cfg.Sessions.Scrollback, Logger: logger,
 		Audit: a.audit.Sink(logger),
 	}
 	if h.sessions != nil {

@@ -73,6 +73,7 @@ type sessionsConfig struct {
 	IdleTimeout        time.Duration `yaml:"idle_timeout"`        // default 20m
 	IdleWarning        time.Duration `yaml:"idle_warning"`        // default 5m
 	DisconnectedBuffer int           `yaml:"disconnected_buffer"` // bytes, default 1 MiB
+	Scrollback         int           `yaml:"scrollback"`          // bytes of screen restored on every attach, default 1 MiB, -1 none
 	Lifetime           time.Duration `yaml:"lifetime"`            // sign-in cookie absolute lifetime, default 12h
 }
 
