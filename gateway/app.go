@@ -21,6 +21,7 @@ import (
 // ErrorPage is the data of the generic error page.
 type ErrorPage struct {
 	RequestID string
+	Title     string // default "Something went wrong"
 	Message   string
 }
 
