@@ -163,7 +163,7 @@ func (a *App) sessionRows(ctx context.Context, user string) ([]SessionRow, error
 	for _, in := range infos {
 		rows = append(rows, SessionRow{
 			ID: in.ID, Name: in.Name, Target: in.Target, ConfigurationName: in.Configuration, State: string(in.State),
-			Started: in.Created.Local().Format("2006-01-02 15:04"), Idle: now.Sub(in.LastActivity).Round(time.Second).String(),
+			Started: in.Created.Format("2006-01-02 15:04 MST"), StartedISO: in.Created.UTC().Format(time.RFC3339), Idle: now.Sub(in.LastActivity).Round(time.Second).String(),
 		})
 	}
 	return rows, nil

@@ -32,9 +32,6 @@ type SessionOpener interface {
 // session cap is reached; the page may say so plainly.
 var ErrCapReached = errors.New("session limit reached")
 
-// MessageCapReached is the one failure text that is not "Access denied".
-const MessageCapReached = "Session limit reached: end one of your sessions first."
-
 // Connect serves POST /sessions: a new console session from the portal.
 type Connect struct {
 	*Deps
@@ -49,7 +46,10 @@ type Connect struct {
 	// ListSessions lists the user's sessions on the portal (NewApp sets it
 	// when nil); nil lists none.
 	ListSessions func(ctx context.Context, user string) ([]SessionRow, error)
-	Logger       *slog.Logger
+	// SessionCap is the per-user session limit the cap page names
+	// (session.Manager.MaxPerUser); 0 names the number of sessions listed.
+	SessionCap int
+	Logger     *slog.Logger
 }
 
 // Post handles the new-session form.
@@ -78,7 +78,7 @@ func (c *Connect) openAndRedirect(w http.ResponseWriter, r *http.Request, id ide
 	sid, err := c.open(r.Context(), id, t, Client(r.Context()))
 	switch {
 	case errors.Is(err, ErrCapReached):
-		c.denied(w, r, MessageCapReached)
+		c.capReached(w, r, id.Name)
 	case err != nil:
 		c.denied(w, r, MessageAccessDenied)
 	default:
@@ -189,6 +189,21 @@ func (c *Connect) denied(w http.ResponseWriter, r *http.Request, msg string) {
 	w.WriteHeader(http.StatusForbidden)
 	if err := c.Pages.Render(w, PageDenied, DeniedPage{RequestID: RequestID(r.Context()), Message: msg}); err != nil {
 		c.Logger.Error("render denied page", "err", err)
+	}
+}
+
+// capReached is the session-cap page: the portal itself, saying what the
+// limit is, with the user's sessions to open or end (403, as PSWA refuses).
+func (c *Connect) capReached(w http.ResponseWriter, r *http.Request, user string) {
+	page := c.portalPage(r.Context(), user, c.blankFields(), nil)
+	page.CapReached, page.SessionCap = true, c.SessionCap
+	if page.SessionCap == 0 {
+		page.SessionCap = len(page.Sessions)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	if err := c.Pages.Render(w, PagePortal, page); err != nil {
+		c.Logger.Error("render portal page", "request_id", RequestID(r.Context()), "err", err)
 	}
 }
 

@@ -139,7 +139,8 @@ func TestConnectCapMessage(t *testing.T) {
 		}
 	}
 	code, _, body := open(url.Values{"computer": {"srv1"}})
-	if code != 403 || !strings.Contains(body, MessageCapReached) {
+	// The cap page is the portal itself: the limit and the user's sessions.
+	if code != 403 || !strings.HasPrefix(body, PagePortal+" ") || !strings.Contains(body, "CapReached:true SessionCap:1") || !strings.Contains(body, "Sessions:[{ID:s0") {
 		t.Fatalf("cap: %d %q", code, body)
 	}
 	if len(op.opened) != 2 || !strings.Contains(audit.String(), "session limit reached") {

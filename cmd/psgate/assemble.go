@@ -214,7 +214,7 @@ func (a *assembled) gateway(cfg *config, h hooks, auth identity.Authenticator, a
 	}
 	d := cfg.Defaults
 	conn := &gateway.Connect{
-		Deps: deps, Authorizer: az, Opener: opener, AllowFreeTarget: *cfg.Portal.AllowFreeTarget,
+		Deps: deps, Authorizer: az, Opener: opener, AllowFreeTarget: *cfg.Portal.AllowFreeTarget, SessionCap: a.mgr.MaxPerUser(),
 		Defaults: gateway.FormDefaults{Port: d.Port, SSLPort: d.SSLPort, Application: d.ApplicationName, UseSSL: d.UseSSL,
 			Authentication: d.Authentication, AllowRedirection: d.AllowRedirection, Configuration: d.Configuration},
 	}
