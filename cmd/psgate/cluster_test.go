@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,6 +99,32 @@ func TestClusterSharesSignIns(t *testing.T) {
 // balancer sends nobody to it) and says which check failed. (A Redis that
 // is down at start fails the start instead.)
 func TestReadyzSessionStore(t *testing.T) {
+	r := startPrivateRedis(t)
+	base, _ := serveOnRedis(t, r)
+	c := demoClient(t)
+	if code, body := getPage(t, c, base+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz with Redis up = %d %q, want 200", code, body)
+	}
+	r.stop()
+	code, body := getPage(t, c, base+"/readyz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "session store") {
+		t.Errorf("/readyz with Redis gone = %d %q, want 503 naming the session store", code, body)
+	}
+}
+
+// privateRedis is a redis-server of one test on a free 127.0.0.1 port, so
+// that the test may stop, freeze and restart it (the shared one of
+// deploy/testenv must stay up for the others). It runs without
+// persistence: a restart comes back empty.
+type privateRedis struct {
+	t         *testing.T
+	bin, addr string
+	dir       string
+	cmd       *exec.Cmd
+}
+
+func startPrivateRedis(t *testing.T) *privateRedis {
+	t.Helper()
 	testenv.Redis(t) // the skip rules: a Redis test environment
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -107,27 +134,58 @@ func TestReadyzSessionStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	_, port, _ := net.SplitHostPort(addr)
+	r := &privateRedis{t: t, bin: bin, addr: l.Addr().String(), dir: t.TempDir()}
 	l.Close()
-	dir := t.TempDir()
-	redis := exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := redis.Start(); err != nil {
-		t.Fatal(err)
+	r.start()
+	t.Cleanup(r.stop)
+	return r
+}
+
+// start starts the server (again, empty) and waits until it accepts.
+func (r *privateRedis) start() {
+	r.t.Helper()
+	_, port, _ := net.SplitHostPort(r.addr)
+	r.cmd = exec.Command(r.bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", r.dir)
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = redis.Process.Kill(); _ = redis.Wait() })
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.Dial("tcp", addr)
+		c, err := net.Dial("tcp", r.addr)
 		if err == nil {
 			c.Close()
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("private redis-server on %s did not start", addr)
+			r.t.Fatalf("private redis-server on %s did not start", r.addr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
 
+// stop kills the server (idempotent).
+func (r *privateRedis) stop() {
+	if r.cmd != nil {
+		_ = r.cmd.Process.Signal(syscall.SIGCONT) // a frozen server cannot die of SIGKILL's wait otherwise
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+		r.cmd = nil
+	}
+}
+
+// signal sends sig (SIGSTOP freezes it: connections open, no answers).
+func (r *privateRedis) signal(sig syscall.Signal) {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// serveOnRedis runs `psgate serve` with its sign-in store and registry on
+// r, the repository's rules and a local user carol (password
+// "carol-password"); it returns the gateway's URL and its audit file.
+func serveOnRedis(t *testing.T, r *privateRedis) (base, auditFile string) {
+	t.Helper()
+	dir := t.TempDir()
 	users, err := local.New(local.Config{Path: filepath.Join(dir, "users.yaml"), Create: true})
 	if err != nil {
 		t.Fatal(err)
@@ -143,21 +201,11 @@ func TestReadyzSessionStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfgPath := filepath.Join(dir, "psgate.yaml")
-	yaml := "listen: 127.0.0.1:0\nrules_file: rules.xml\nidentity:\n  local:\n    users_file: users.yaml\nstore:\n  redis:\n    addr: " + addr + "\naudit:\n  file: audit.jsonl\n"
+	yaml := "listen: 127.0.0.1:0\nrules_file: rules.xml\nidentity:\n  local:\n    users_file: users.yaml\nstore:\n  redis:\n    addr: " + r.addr + "\naudit:\n  file: audit.jsonl\n"
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	base := startServe(t, cfgPath)
-	c := demoClient(t)
-	if code, body := getPage(t, c, base+"/readyz"); code != http.StatusOK {
-		t.Fatalf("/readyz with Redis up = %d %q, want 200", code, body)
-	}
-	_ = redis.Process.Kill()
-	_ = redis.Wait()
-	code, body := getPage(t, c, base+"/readyz")
-	if code != http.StatusServiceUnavailable || !strings.Contains(body, "session store") {
-		t.Errorf("/readyz with Redis gone = %d %q, want 503 naming the session store", code, body)
-	}
+	return startServe(t, cfgPath), filepath.Join(dir, "audit.jsonl")
 }
 
 // TestClusterAuthorizesWithoutSecondBind: a user signed in on gateway A
