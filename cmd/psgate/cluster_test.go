@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/psgate/psgate/authz"
+	"github.com/psgate/psgate/gateway/console"
 	"github.com/psgate/psgate/identity/local"
 	"github.com/psgate/psgate/internal/testenv"
 	"github.com/psgate/psgate/winrmsim"
@@ -182,7 +186,7 @@ func (r *privateRedis) signal(sig syscall.Signal) {
 
 // serveOnRedis runs `psgate serve` with its sign-in store and registry on
 // r, the repository's rules and a local user carol (password
-// "carol-password"); it returns the gateway's URL and its audit file.
+// "carol-password", allowed on 127.0.0.1 too); it returns the gateway's URL and its audit file.
 func serveOnRedis(t *testing.T, r *privateRedis) (base, auditFile string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -198,6 +202,20 @@ func serveOnRedis(t *testing.T, r *privateRedis) (base, auditFile string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "rules.xml"), rules, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// carol may also open Microsoft.PowerShell on 127.0.0.1 (a simulator).
+	host, _ := os.Hostname()
+	opts := authz.Options{GatewayHost: host}
+	store, err := authz.OpenStore(authz.StoreConfig{Path: filepath.Join(dir, "rules.xml"), Options: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	built, err := authz.RuleSpec{Users: []string{"carol"}, Computer: "127.0.0.1", Configuration: demoConfName}.Build(t.Context(), authz.TypedResolver{MachineName: machineName(opts)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Add(t.Context(), built); err != nil {
 		t.Fatal(err)
 	}
 	cfgPath := filepath.Join(dir, "psgate.yaml")
@@ -270,7 +288,15 @@ func TestClusterAuthorizesWithoutSecondBind(t *testing.T) {
 		t.Fatalf("B can authenticate dana itself (%d): the test would not show that B needs no bind", code)
 	}
 	_, portal := getPage(t, c, b+"/portal")
+	// Without alternate credentials B has no password to pass on (it stays
+	// on A): the portal asks for them, not a bare "Access denied".
 	resp, body := postForm(t, c, b, "/sessions", url.Values{"csrf": {csrfOf(t, portal)}, "computer": {"127.0.0.1"},
+		"port": {strconv.Itoa(sim.Port())}, "authentication": {"negotiate"}, "configuration": {demoConfName}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "This gateway does not hold your sign-in password") ||
+		!strings.Contains(body, `name="alt_username"`) {
+		t.Fatalf("open on B without credentials: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = postForm(t, c, b, "/sessions", url.Values{"csrf": {csrfOf(t, portal)}, "computer": {"127.0.0.1"},
 		"port": {strconv.Itoa(sim.Port())}, "authentication": {"negotiate"}, "configuration": {demoConfName},
 		"alt_username": {"simuser"}, "alt_password": {"sim-password"}})
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Request.URL.Path, "/console/") {
@@ -288,4 +314,59 @@ func TestClusterAuthorizesWithoutSecondBind(t *testing.T) {
 	if !strings.Contains(string(auditB), `"event":769,`) || !strings.Contains(string(auditB), `"user":"dana"`) {
 		t.Errorf("B's audit has no session start for dana:\n%s", auditB)
 	}
+}
+
+// TestRedisRestartedEmpty: Redis restarted without persistence forgets
+// every sign-in. An open console is then closed with 4402 "sign-in
+// expired" (not 4401 "signed out"): the console runs on, and after signing
+// in again it is listed and reattaches with its screen restored.
+func TestRedisRestartedEmpty(t *testing.T) {
+	r := startPrivateRedis(t)
+	sim, err := winrmsim.NewServer(winrmsim.Config{Users: map[string]string{"simuser": "sim-password"}, Auth: []string{"negotiate"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	base, auditFile := serveOnRedis(t, r)
+	c := demoClient(t)
+	_, portal := signIn(t, c, base, "carol", "carol-password")
+	resp, page := postForm(t, c, base, "/sessions", url.Values{"csrf": {csrfOf(t, portal)}, "computer": {"127.0.0.1"},
+		"port": {strconv.Itoa(sim.Port())}, "authentication": {"negotiate"}, "configuration": {demoConfName},
+		"alt_username": {"simuser"}, "alt_password": {"sim-password"}})
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.Path, "/console/") {
+		audit, _ := os.ReadFile(auditFile)
+		t.Fatalf("open console: %d at %s\n%s\naudit:\n%s", resp.StatusCode, resp.Request.URL, page, audit)
+	}
+	id := strings.TrimPrefix(resp.Request.URL.Path, "/console/")
+	ws := dialConsole(t, c, base, id, strings.Replace(page, `data-csrf="`, `name="csrf" value="`, 1))
+	readUntil(t, ws, "hello", "")
+	if err := ws.WriteJSON(map[string]string{"type": "input", "data": "Write-Output before-restart-3a9c"}); err != nil {
+		t.Fatal(err)
+	}
+	readUntil(t, ws, "output", "before-restart-3a9c")
+
+	r.stop()
+	r.start()                                                // empty
+	_ = ws.SetReadDeadline(time.Now().Add(60 * time.Second)) // the recheck runs every 30 s
+	for err == nil {
+		_, _, err = ws.ReadMessage()
+	}
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != console.CloseSignInExpired {
+		t.Fatalf("after Redis restarted empty the console socket ended with %v, want close %d", err, console.CloseSignInExpired)
+	}
+
+	// Signed in again: the console is listed (its gateway records it again
+	// at the next lease renewal) and reattaches with its screen.
+	_, portal = signIn(t, c, base, "carol", "carol-password")
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(portal, "/console/"+id); {
+		if time.Now().After(deadline) {
+			t.Fatalf("portal after signing in again does not list console %s:\n%s", id, portal)
+		}
+		time.Sleep(200 * time.Millisecond)
+		_, portal = getPage(t, c, base+"/portal")
+	}
+	_, page = getPage(t, c, base+"/console/"+id)
+	ws2 := dialConsole(t, c, base, id, strings.Replace(page, `data-csrf="`, `name="csrf" value="`, 1))
+	readUntil(t, ws2, "scrollback", "before-restart-3a9c")
 }
