@@ -55,6 +55,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if f := a.EvalString(`document.activeElement.id`); f != "username" {
 		t.Errorf("sign-in page: focus on %q, want username", f)
 	}
+	// The legend is one line, inside its fieldset's border (it used to wrap through it).
+	if st := a.EvalString(`(function () { var l = document.querySelector('fieldset.connection legend'), f = l.parentElement.getBoundingClientRect(), r = l.getBoundingClientRect();
+		return String(r.height < 2.5 * parseFloat(getComputedStyle(l).fontSize) && r.right <= f.right && r.left >= f.left); })()`); st != "true" {
+		t.Errorf("sign-in page: the fieldset legend wraps or overflows its border")
+	}
 	a.Shot("login")
 	tabSignIn(a, "demo", "wrong-password")
 	a.WaitJS("access denied", `document.readyState === 'complete' && location.pathname === '/login' && document.querySelector('.banner-error') !== null`)
