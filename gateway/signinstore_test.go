@@ -120,19 +120,25 @@ func wantUnavailable(t *testing.T, what string, code int, body string) {
 	}
 }
 
-// post posts form (with the page's CSRF token) and returns the answer,
-// without following a redirect.
+// post posts form (with the sign-in page's CSRF token) to path.
 func (rig *storeRig) post(t *testing.T, c *http.Client, path string, form url.Values) (int, string) {
 	t.Helper()
-	code, body := get(t, c, rig.ts.URL+"/")
+	return postWithFormToken(t, c, rig.ts.URL, path, form)
+}
+
+// postWithFormToken fetches the sign-in page at base with c, posts form
+// with its CSRF token to path and returns the answer (c's redirect policy).
+func postWithFormToken(t *testing.T, c *http.Client, base, path string, form url.Values) (int, string) {
+	t.Helper()
+	code, body := get(t, c, base+"/")
 	i := strings.Index(body, "CSRF:")
 	if code != 200 || i < 0 {
 		t.Fatalf("sign-in page: %d %q", code, body)
 	}
 	form.Set("csrf", strings.Fields(body[i+5:])[0])
-	req, _ := http.NewRequest("POST", rig.ts.URL+path, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest("POST", base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", rig.ts.URL)
+	req.Header.Set("Origin", base)
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -114,6 +114,13 @@
     transcript.textContent += parts[parts.length - 1].replace(/\r\n/g, '\n');
   }
 
+  // printStream prints stream text in the stream's colour and records it.
+  function printStream(stream, data) {
+    var sgr = SGR[stream];
+    printOutside(sgr ? sgr + data + RESET : data);
+    record(data);
+  }
+
   // restoredMarker is the line between the restored screen and what is new.
   function restoredMarker(bytes) {
     var text = 'screen restored · ' + (bytes > 0 ? 'new output below' : 'nothing new since');
@@ -420,10 +427,8 @@
         }
         return;
       case 'output':
-        var data = f.data || '';
-        var sgr = SGR[f.stream];
-        printOutside(sgr ? sgr + data + RESET : data);
-        record(data);
+      case 'scrollback': // the screen before this attach: printed the same way
+        printStream(f.stream, f.data || '');
         return;
       case 'prompt':
         if (state.line.length > 0 || state.prefix.length > 0) { erase(); }
@@ -432,12 +437,6 @@
         setBusy(false);
         record(f.prompt || '');
         startPrompt(f.prompt || state.prompt);
-        return;
-      case 'scrollback':
-        var seen = f.data || '';
-        var tint = SGR[f.stream];
-        printOutside(tint ? tint + seen + RESET : seen);
-        record(seen);
         return;
       case 'restored':
         restoredMarker(f.bytes || 0);
