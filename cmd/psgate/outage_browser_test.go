@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,6 +26,11 @@ const unavailablePage = `document.readyState === 'complete' && (document.querySe
 // again, and a Redis restarted empty sends the browser to the sign-in form.
 func TestBrowserRedisOutage(t *testing.T) {
 	testenv.Chromium(t)
+	// scs's default error handler wrote "commit sign-in session: dial tcp …"
+	// on the standard logger: nothing may go there any more (all is slog).
+	var stdlog testenv.Buffer
+	log.SetOutput(&stdlog)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 	r := startPrivateRedis(t)
 	base, auditFile := serveOnRedis(t, r)
 	o := browser.Options{Base: base, Timeout: 2 * time.Minute, Wait: 20 * time.Second}
@@ -54,6 +60,9 @@ func TestBrowserRedisOutage(t *testing.T) {
 	a.WaitJS("unavailable page, Redis stopped", unavailablePage)
 	wantSignInUnavailable(t, base, "stopped")
 
+	if stdlog.String() != "" {
+		t.Errorf("lines on the standard logger (not slog) during the outage:\n%s", stdlog.String())
+	}
 	audit, err := os.ReadFile(auditFile)
 	if err != nil {
 		t.Fatal(err)
