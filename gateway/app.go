@@ -21,6 +21,7 @@ import (
 // ErrorPage is the data of the generic error page.
 type ErrorPage struct {
 	RequestID string
+	Title     string // default "Something went wrong"
 	Message   string
 }
 
@@ -97,7 +98,7 @@ func NewApp(c AppConfig) (*App, error) {
 	cc.SessionID = func(r *http.Request) string { return chi.URLParam(r, "id") }
 	watch := newSignInWatch(c.SignIn.Sessions, c.SignInRecheck, c.Logger)
 	c.SignIn.watch = watch
-	cc.SignInEnded = func(r *http.Request) (<-chan struct{}, func()) {
+	cc.SignInEnded = func(r *http.Request) (<-chan struct{}, func() bool, func()) {
 		return watch.watch(c.SignIn.Sessions.Token(r.Context()))
 	}
 	cc.Authorize = func(r *http.Request, s *session.Session) error { return a.reauthorize(r, s.Info()) }
@@ -162,7 +163,7 @@ func (a *App) sessionRows(ctx context.Context, user string) ([]SessionRow, error
 	for _, in := range infos {
 		rows = append(rows, SessionRow{
 			ID: in.ID, Name: in.Name, Target: in.Target, ConfigurationName: in.Configuration, State: string(in.State),
-			Started: in.Created.Local().Format("2006-01-02 15:04"), Idle: now.Sub(in.LastActivity).Round(time.Second).String(),
+			Started: in.Created.Format("2006-01-02 15:04 MST"), StartedISO: in.Created.UTC().Format(time.RFC3339), Idle: now.Sub(in.LastActivity).Round(time.Second).String(),
 		})
 	}
 	return rows, nil

@@ -32,8 +32,16 @@ type SessionOpener interface {
 // session cap is reached; the page may say so plainly.
 var ErrCapReached = errors.New("session limit reached")
 
-// MessageCapReached is the one failure text that is not "Access denied".
-const MessageCapReached = "Session limit reached: end one of your sessions first."
+// ErrNoCredentials is what a SessionOpener returns (wrapped) when the form
+// has no alternate credentials and this gateway does not hold the user's
+// sign-in password: it stays on the gateway the user signed in on, so a
+// request that another gateway of a cluster answers has none. The page
+// asks for alternate credentials (or a new sign-in) instead of "Access denied".
+var ErrNoCredentials = errors.New("no target credentials")
+
+// MessageNoCredentials is the page message of ErrNoCredentials.
+const MessageNoCredentials = "This gateway does not hold your sign-in password (you signed in through another gateway). " +
+	"Enter alternate credentials for the computer, or sign out and sign in again to use your own."
 
 // Connect serves POST /sessions: a new console session from the portal.
 type Connect struct {
@@ -49,7 +57,10 @@ type Connect struct {
 	// ListSessions lists the user's sessions on the portal (NewApp sets it
 	// when nil); nil lists none.
 	ListSessions func(ctx context.Context, user string) ([]SessionRow, error)
-	Logger       *slog.Logger
+	// SessionCap is the per-user session limit the cap page names
+	// (session.Manager.MaxPerUser); 0 names the number of sessions listed.
+	SessionCap int
+	Logger     *slog.Logger
 }
 
 // Post handles the new-session form.
@@ -78,7 +89,10 @@ func (c *Connect) openAndRedirect(w http.ResponseWriter, r *http.Request, id ide
 	sid, err := c.open(r.Context(), id, t, Client(r.Context()))
 	switch {
 	case errors.Is(err, ErrCapReached):
-		c.denied(w, r, MessageCapReached)
+		c.capReached(w, r, id.Name)
+	case errors.Is(err, ErrNoCredentials):
+		c.refuseCode(w, r, http.StatusForbidden, submitted(r.PostForm, ""), map[string]string{
+			"": MessageNoCredentials, FieldAltUserName: "Enter the user name and password for " + t.Display() + "."})
 	case err != nil:
 		c.denied(w, r, MessageAccessDenied)
 	default:
@@ -193,12 +207,31 @@ func (c *Connect) denied(w http.ResponseWriter, r *http.Request, msg string) {
 	}
 }
 
+// capReached is the session-cap page: the portal itself, saying what the
+// limit is, with the user's sessions to open or end (403, as PSWA refuses).
+func (c *Connect) capReached(w http.ResponseWriter, r *http.Request, user string) {
+	page := c.portalPage(r.Context(), user, c.blankFields(), nil)
+	page.CapReached, page.SessionCap = true, c.SessionCap
+	if page.SessionCap == 0 {
+		page.SessionCap = len(page.Sessions)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	if err := c.Pages.Render(w, PagePortal, page); err != nil {
+		c.Logger.Error("render portal page", "request_id", RequestID(r.Context()), "err", err)
+	}
+}
+
 // refuse shows the portal again (400) with the submitted non-secret values
 // and each message next to its field.
 func (c *Connect) refuse(w http.ResponseWriter, r *http.Request, f LoginFields, errs map[string]string) {
+	c.refuseCode(w, r, http.StatusBadRequest, f, errs)
+}
+
+func (c *Connect) refuseCode(w http.ResponseWriter, r *http.Request, code int, f LoginFields, errs map[string]string) {
 	page := c.portalPage(r.Context(), c.User(r.Context()), f, errs)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusBadRequest)
+	w.WriteHeader(code)
 	if err := c.Pages.Render(w, PagePortal, page); err != nil {
 		c.Logger.Error("render portal page", "request_id", RequestID(r.Context()), "err", err)
 	}

@@ -41,9 +41,13 @@ type fakeOpener struct {
 	opened  []string
 	targets []Target
 	max     int
+	noCreds bool // as a gateway without the user's sign-in password
 }
 
 func (o *fakeOpener) Open(_ context.Context, id identity.Identity, t Target, _ string) (string, error) {
+	if o.noCreds && t.AltUser == "" {
+		return "", fmt.Errorf("open session to %s for %s: %w", t.Display(), id.Name, ErrNoCredentials)
+	}
 	if len(o.opened) >= o.max {
 		return "", fmt.Errorf("open %s: %w", t.Display(), ErrCapReached)
 	}
@@ -139,11 +143,31 @@ func TestConnectCapMessage(t *testing.T) {
 		}
 	}
 	code, _, body := open(url.Values{"computer": {"srv1"}})
-	if code != 403 || !strings.Contains(body, MessageCapReached) {
+	// The cap page is the portal itself: the limit and the user's sessions.
+	if code != 403 || !strings.HasPrefix(body, PagePortal+" ") || !strings.Contains(body, "CapReached:true SessionCap:1") || !strings.Contains(body, "Sessions:[{ID:s0") {
 		t.Fatalf("cap: %d %q", code, body)
 	}
 	if len(op.opened) != 2 || !strings.Contains(audit.String(), "session limit reached") {
 		t.Errorf("opened %v audit %s", op.opened, audit)
+	}
+}
+
+// TestConnectNoCredentialsPage: a gateway that does not hold the user's
+// sign-in password (signed in on another gateway) shows the portal asking
+// for alternate credentials, not a bare "Access denied"; audit 261 stays.
+func TestConnectNoCredentialsPage(t *testing.T) {
+	_, op, audit, _, open := newConnectRig(t, true)
+	op.noCreds = true
+	code, _, body := open(url.Values{"computer": {"srv1"}})
+	if code != 403 || !strings.HasPrefix(body, PagePortal+" ") || !strings.Contains(body, MessageNoCredentials) ||
+		!strings.Contains(body, FieldAltUserName+":Enter the user name and password for srv1.") || !strings.Contains(body, "ComputerName:srv1") {
+		t.Fatalf("no credentials: %d %q", code, body)
+	}
+	if !strings.Contains(audit.String(), `"event":261`) || !strings.Contains(audit.String(), "no target credentials") {
+		t.Errorf("audit %s", audit)
+	}
+	if code, loc, body := open(url.Values{"computer": {"srv1"}, "alt_username": {"bob"}, "alt_password": {"pw"}}); code != 303 {
+		t.Fatalf("with alternate credentials: %d %q %q", code, loc, body)
 	}
 }
 

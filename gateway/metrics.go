@@ -17,6 +17,7 @@ type Metrics struct {
 	logins map[string]*atomic.Uint64 // by result
 	authz  map[string]*atomic.Uint64 // by decision
 	winrm  map[string]*atomic.Uint64 // by error kind
+	store  map[string]*atomic.Uint64 // sign-in store failures by operation
 
 	WSBytesIn  atomic.Uint64
 	WSBytesOut atomic.Uint64
@@ -28,7 +29,7 @@ type Metrics struct {
 
 // NewMetrics returns empty metrics.
 func NewMetrics() *Metrics {
-	return &Metrics{logins: map[string]*atomic.Uint64{}, authz: map[string]*atomic.Uint64{}, winrm: map[string]*atomic.Uint64{}}
+	return &Metrics{logins: map[string]*atomic.Uint64{}, authz: map[string]*atomic.Uint64{}, winrm: map[string]*atomic.Uint64{}, store: map[string]*atomic.Uint64{}}
 }
 
 func (m *Metrics) counter(set map[string]*atomic.Uint64, label string) *atomic.Uint64 {
@@ -49,6 +50,10 @@ func (m *Metrics) Login(result string) { m.counter(m.logins, result).Add(1) }
 // Authz counts an authorization decision (allow, deny, error).
 func (m *Metrics) Authz(decision string) { m.counter(m.authz, decision).Add(1) }
 
+// StoreError counts a failed sign-in store call (load, commit, renew): the
+// request got the "sign-in is unavailable" page.
+func (m *Metrics) StoreError(op string) { m.counter(m.store, op).Add(1) }
+
 // WinRMError counts a WinRM failure by kind.
 func (m *Metrics) WinRMError(kind string) { m.counter(m.winrm, kind).Add(1) }
 
@@ -59,6 +64,7 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	family(&b, "psgate_logins_total", "Sign-ins by result.", "result", m.logins)
 	family(&b, "psgate_authz_decisions_total", "Authorization decisions at connect.", "decision", m.authz)
 	family(&b, "psgate_winrm_errors_total", "WinRM errors by kind.", "kind", m.winrm)
+	family(&b, "psgate_signin_store_errors_total", "Failed sign-in store (Redis) calls by operation; each answered 503.", "op", m.store)
 	m.mu.Unlock()
 	fmt.Fprintf(&b, "# HELP psgate_websocket_bytes_total Websocket payload bytes.\n# TYPE psgate_websocket_bytes_total counter\n")
 	fmt.Fprintf(&b, "psgate_websocket_bytes_total{direction=\"in\"} %d\npsgate_websocket_bytes_total{direction=\"out\"} %d\n", m.WSBytesIn.Load(), m.WSBytesOut.Load())

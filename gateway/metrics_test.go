@@ -14,6 +14,7 @@ func TestMetricsExposition(t *testing.T) {
 	m.Login("denied")
 	m.Authz("allow")
 	m.WinRMError("unreachable")
+	m.StoreError("load")
 	m.WSBytesIn.Add(10)
 	m.WSBytesOut.Add(300)
 	m.Sessions = func() (int, int) { return 2, 1 }
@@ -29,6 +30,9 @@ psgate_authz_decisions_total{decision="allow"} 1
 # HELP psgate_winrm_errors_total WinRM errors by kind.
 # TYPE psgate_winrm_errors_total counter
 psgate_winrm_errors_total{kind="unreachable"} 1
+# HELP psgate_signin_store_errors_total Failed sign-in store (Redis) calls by operation; each answered 503.
+# TYPE psgate_signin_store_errors_total counter
+psgate_signin_store_errors_total{op="load"} 1
 # HELP psgate_websocket_bytes_total Websocket payload bytes.
 # TYPE psgate_websocket_bytes_total counter
 psgate_websocket_bytes_total{direction="in"} 10

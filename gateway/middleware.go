@@ -20,6 +20,7 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keyClient
+	keyStore // *storeState (signinstore.go)
 )
 
 // ClientInfo is who sent a request: the address the gateway believes

@@ -34,7 +34,7 @@ func (o *Opener) Open(ctx context.Context, id identity.Identity, t Target, clien
 		}
 	}
 	if user == "" {
-		return "", fmt.Errorf("open session to %s for %s: no target credentials", t.Display(), id.Name)
+		return "", fmt.Errorf("open session to %s for %s: %w", t.Display(), id.Name, ErrNoCredentials)
 	}
 	bt := t.backendTarget(user, password)
 	start := func(ctx context.Context, emit func(session.Event)) (session.Shell, error) {

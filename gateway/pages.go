@@ -65,7 +65,8 @@ type SessionRow struct {
 	Target            string
 	ConfigurationName string
 	State             string // active|disconnected
-	Started           string
+	Started           string // server time with zone; the page shows the browser's local time
+	StartedISO        string // RFC 3339 (UTC), for the <time> element the page localises
 	Idle              string
 }
 
@@ -88,8 +89,12 @@ type PortalPage struct {
 	// holds a page message.
 	Errors map[string]string
 	CSRF   string
-	// Notice is a one-line message (e.g. "Session limit reached").
+	// Notice is a one-line message (e.g. "Your sessions could not be listed").
 	Notice string
+	// CapReached: a new session was refused because the user has
+	// SessionCap sessions open; the page says so above the list.
+	CapReached bool
+	SessionCap int
 }
 
 // ConsolePage is the data of the console page; the script connects to

@@ -46,7 +46,8 @@ const DefaultBodyTimeout = 10 * time.Second
 
 // NewRouter returns the public handler. Middleware order: request ID, real
 // IP, recover, security headers, body deadline, body limit; then health endpoints (no
-// session); then scs load/save and CSRF for everything else.
+// session); then the sign-in session's load/save (Deps.loadAndSave: a 503
+// page when the store fails) and CSRF for everything else.
 func NewRouter(c RouterConfig) http.Handler {
 	if c.MaxBody == 0 {
 		c.MaxBody = 64 << 10
@@ -63,7 +64,7 @@ func NewRouter(c RouterConfig) http.Handler {
 		r.Handle("/static/*", c.Static)
 	}
 	r.Group(func(r chi.Router) {
-		r.Use(c.Sessions.LoadAndSave, c.CSRF.Middleware)
+		r.Use(c.SignIn.Deps.loadAndSave, c.CSRF.Middleware)
 		if c.Home != nil {
 			r.Get("/", c.Home)
 		} else {
@@ -92,5 +93,11 @@ func NewSessionManager(lifetime time.Duration, store scs.Store) *scs.SessionMana
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteStrictMode
 	sm.Cookie.Persist = false
+	// Not scs's default (a line on the standard logger and a plain 500):
+	// the gateway's own load/save (Deps.loadAndSave) logs through slog and
+	// writes a styled 503; this only answers for code that uses scs's.
+	sm.ErrorFunc = func(w http.ResponseWriter, _ *http.Request, _ error) {
+		http.Error(w, MessageStoreUnavailable, http.StatusServiceUnavailable)
+	}
 	return sm
 }

@@ -184,9 +184,8 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	at.Succeed()
 	http.SetCookie(w, s.CSRF.DeviceCookie(user, s.now())) // a known device of this user from now on
 	if err := s.Sessions.RenewToken(ctx); err != nil {
-		s.Logger.Error("renew session token at sign-in", "request_id", rec.RequestID, "err", err)
-		s.Metrics.Login("error")
-		s.deny(w, r, user, start)
+		s.Metrics.Login("unavailable")
+		s.storeUnavailable(w, r, "renew", err)
 		return
 	}
 	idJSON, err := id.Marshal()
@@ -198,10 +197,16 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Sessions.Put(ctx, sessionUserKey, id.Name)
 	s.Sessions.Put(ctx, sessionIdentityKey, idJSON)
+	s.Sessions.Remove(ctx, csrfKey) // a fresh token for the signed-in session
+	// Saved before it counts: a sign-in the store did not keep (Redis down)
+	// is not audited as one (4099) and the user sees why.
+	if !s.commitSignIn(w, r) {
+		s.Metrics.Login("unavailable")
+		return
+	}
 	if s.OnSignIn != nil {
 		s.OnSignIn(id, password)
 	}
-	s.Sessions.Remove(ctx, csrfKey) // a fresh token for the signed-in session
 	rec.Event, rec.User = audit.SignIn, id.Name
 	s.audit(rec)
 	s.Metrics.Login("ok")
@@ -265,7 +270,7 @@ func (s *SignIn) SignOut(w http.ResponseWriter, r *http.Request) {
 		s.Logger.Error("renew session token at sign-out", "err", err)
 	}
 	if s.watch != nil && token != "" {
-		s.watch.end(token) // this browser's open consoles detach now
+		s.watch.end(token, false) // this browser's open consoles detach now
 	}
 	s.Sessions.Remove(ctx, sessionUserKey)
 	s.Sessions.Remove(ctx, sessionIdentityKey)

@@ -97,26 +97,7 @@ func (rig *signInRig) signInForm(t *testing.T, form url.Values) (int, string) {
 	t.Helper()
 	c := *rig.ts.Client()
 	c.Jar, _ = cookiejar.New(nil)
-	cl := &c
-	resp, err := cl.Get(rig.ts.URL + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	i := strings.Index(string(body), "CSRF:")
-	tok := strings.Fields(string(body)[i+5:])[0]
-	form.Set("csrf", tok)
-	req, _ := http.NewRequest("POST", rig.ts.URL+"/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", rig.ts.URL)
-	resp, err = cl.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return postWithFormToken(t, &c, rig.ts.URL, "/login", form)
 }
 
 func TestSignInSuccessRenewsCookie(t *testing.T) {

@@ -25,8 +25,9 @@ type signInWatch struct {
 }
 
 type watched struct {
-	done  chan struct{}
-	users int // consoles watching the token
+	done    chan struct{}
+	users   int  // consoles watching the token
+	expired bool // ended because the store no longer has it (set before done closes)
 }
 
 func newSignInWatch(sm *scs.SessionManager, recheck time.Duration, logger *slog.Logger) *signInWatch {
@@ -36,9 +37,10 @@ func newSignInWatch(sm *scs.SessionManager, recheck time.Duration, logger *slog.
 	return &signInWatch{sessions: sm, recheck: recheck, logger: logger, tokens: map[string]*watched{}}
 }
 
-// watch returns a channel closed when the sign-in of token ends, and the
-// function to call when the console no longer needs it.
-func (w *signInWatch) watch(token string) (<-chan struct{}, func()) {
+// watch returns a channel closed when the sign-in of token ends, a func
+// telling (after the close) whether it expired rather than was signed out
+// here, and the function to call when the console no longer needs it.
+func (w *signInWatch) watch(token string) (<-chan struct{}, func() bool, func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	e := w.tokens[token]
@@ -52,7 +54,12 @@ func (w *signInWatch) watch(token string) (<-chan struct{}, func()) {
 		go w.sweep()
 	}
 	var once sync.Once
-	return e.done, func() {
+	expired := func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return e.expired
+	}
+	return e.done, expired, func() {
 		once.Do(func() {
 			w.mu.Lock()
 			defer w.mu.Unlock()
@@ -63,11 +70,13 @@ func (w *signInWatch) watch(token string) (<-chan struct{}, func()) {
 	}
 }
 
-// end closes the channel of token's consoles (sign-out).
-func (w *signInWatch) end(token string) {
+// end closes the channel of token's consoles: expired false for a sign-out
+// here, true when the store no longer has the sign-in.
+func (w *signInWatch) end(token string, expired bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if e := w.tokens[token]; e != nil {
+		e.expired = expired
 		close(e.done)
 		delete(w.tokens, token)
 	}
@@ -92,7 +101,7 @@ func (w *signInWatch) sweep() {
 		w.mu.Unlock()
 		for _, tok := range tokens {
 			if !w.exists(tok) {
-				w.end(tok)
+				w.end(tok, true)
 			}
 		}
 	}

@@ -34,16 +34,16 @@ func TestSignInWatch(t *testing.T) {
 		}
 	}
 
-	a1, relA1 := w.watch("a")
-	a2, relA2 := w.watch("a") // two consoles of one browser
-	b, relB := w.watch("b")
-	c, relC := w.watch("c")
+	a1, expA, relA1 := w.watch("a")
+	a2, _, relA2 := w.watch("a") // two consoles of one browser
+	b, expB, relB := w.watch("b")
+	c, _, relC := w.watch("c")
 	defer relA1()
 	defer relA2()
 	defer relB()
 	defer relC()
 
-	w.end("a") // signed out here
+	w.end("a", false) // signed out here
 	if !closedWithin(a1, time.Second) || !closedWithin(a2, time.Second) {
 		t.Fatal("sign-out did not end both consoles of the sign-in")
 	}
@@ -52,6 +52,11 @@ func TestSignInWatch(t *testing.T) {
 	}
 	if !closedWithin(b, 10*time.Second) {
 		t.Fatal("a sign-in gone from the store did not end its console")
+	}
+	// A sign-out here closes with "signed out"; a sign-in the store lost
+	// (signed out elsewhere, expired, Redis restarted empty) with "expired".
+	if expA() || !expB() {
+		t.Errorf("expired: signed out here = %v, gone from the store = %v; want false, true", expA(), expB())
 	}
 	if closedWithin(c, 100*time.Millisecond) {
 		t.Fatal("a live sign-in's console was ended")
@@ -67,7 +72,7 @@ func TestSignInWatch(t *testing.T) {
 	if err := store.Delete("c"); err != nil {
 		t.Fatal(err)
 	}
-	c2, relC2 := w.watch("c")
+	c2, _, relC2 := w.watch("c")
 	defer relC2()
 	if !closedWithin(c2, 10*time.Second) {
 		t.Fatal("the sweeper did not restart for a new watch")

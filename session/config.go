@@ -35,6 +35,13 @@ type Config struct {
 	// at once; default 8. Every attached browser gets every update, so an
 	// unbounded number was an easy way to multiply the gateway's work.
 	MaxClients int
+	// ScrollbackBytes bounds the screen a session keeps of what its clients
+	// were shown (output, and each command as typed after its prompt); every
+	// attach (another tab, another browser, after signing in again) gets it
+	// back before the output produced while disconnected. The oldest text is
+	// dropped beyond it; a clear screen (Clear-Host) empties it. Default
+	// 1 MiB; negative keeps none.
+	ScrollbackBytes int
 	// Lease is how long a registry record lives without renewal; this node
 	// renews its sessions every Lease/3; default 30s. A gateway killed
 	// mid-session stops counting against the cap after at most Lease.
@@ -59,6 +66,7 @@ const (
 	DefaultIdleWarning = 5 * time.Minute
 	DefaultBufferBytes = 1 << 20
 	DefaultMaxClients  = 8
+	DefaultScrollback  = 1 << 20
 	DefaultLease       = 30 * time.Second
 	DefaultLogoffGrace = 5 * time.Second
 
@@ -86,6 +94,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BufferBytes == 0 {
 		c.BufferBytes = DefaultBufferBytes
+	}
+	if c.ScrollbackBytes == 0 {
+		c.ScrollbackBytes = DefaultScrollback
 	}
 	if c.Lease == 0 {
 		c.Lease = DefaultLease

@@ -285,6 +285,10 @@ type Stats struct {
 	Disconnected int
 }
 
+// MaxPerUser is the per-user session cap in force (Config.MaxPerUser after
+// its default), for pages that tell the user the limit.
+func (m *Manager) MaxPerUser() int { return m.cfg.MaxPerUser }
+
 // Stats returns the current counts of this node's sessions.
 func (m *Manager) Stats() Stats {
 	var st Stats

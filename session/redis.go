@@ -27,8 +27,14 @@ type RedisConfig struct {
 	DB       int
 	// TLS, when set, connects over TLS.
 	TLS *tls.Config
-	// DialTimeout bounds connecting; default 5s.
+	// DialTimeout bounds connecting; default Timeout.
 	DialTimeout time.Duration
+	// Timeout bounds every call a request waits for (the sign-in store,
+	// Reserve, List, Lookup, Release, Ping) and each command's socket read
+	// and write, so that a stopped or frozen (SIGSTOP) Redis fails a page
+	// in about this long instead of hanging it; default 2s. It applies to
+	// a Client passed in only as the per-call deadline.
+	Timeout time.Duration
 
 	// Client is an existing connection to use instead of Addr; Close does
 	// not close it.
@@ -52,10 +58,11 @@ type RedisConfig struct {
 //
 // Reserve is one Lua script, so the cap holds under any concurrency.
 type RedisRegistry struct {
-	c      redis.UniversalClient
-	own    bool // c was created here: Close closes it
-	prefix string
-	clock  Clock
+	c       redis.UniversalClient
+	own     bool // c was created here: Close closes it
+	prefix  string
+	clock   Clock
+	timeout time.Duration // per call on request paths (RedisConfig.Timeout)
 }
 
 // NewRedisRegistry validates cfg and returns the registry; it does not
@@ -70,20 +77,37 @@ func NewRedisRegistry(cfg RedisConfig) (*RedisRegistry, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = systemClock{}
 	}
-	if cfg.DialTimeout == 0 {
-		cfg.DialTimeout = 5 * time.Second
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultRedisTimeout
 	}
-	r := &RedisRegistry{c: cfg.Client, prefix: cfg.Prefix, clock: cfg.Clock}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = cfg.Timeout
+	}
+	r := &RedisRegistry{c: cfg.Client, prefix: cfg.Prefix, clock: cfg.Clock, timeout: cfg.Timeout}
 	if r.c == nil {
 		r.own = true
+		// ContextTimeoutEnabled: a call's deadline also bounds its socket
+		// reads, and one retry (a pooled connection Redis closed) keeps a
+		// frozen server from costing several read timeouts per call.
 		r.c = redis.NewClient(&redis.Options{Addr: cfg.Addr, Username: cfg.Username, Password: cfg.Password,
-			DB: cfg.DB, TLSConfig: cfg.TLS, DialTimeout: cfg.DialTimeout})
+			DB: cfg.DB, TLSConfig: cfg.TLS, DialTimeout: cfg.DialTimeout,
+			ReadTimeout: cfg.Timeout, WriteTimeout: cfg.Timeout, MaxRetries: 1, ContextTimeoutEnabled: true})
 	}
 	return r, nil
 }
 
+// DefaultRedisTimeout is RedisConfig.Timeout's default.
+const DefaultRedisTimeout = 2 * time.Second
+
+// bound gives a request-path call its deadline (RedisConfig.Timeout).
+func (r *RedisRegistry) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, r.timeout)
+}
+
 // Ping checks that Redis answers (for readiness).
 func (r *RedisRegistry) Ping(ctx context.Context) error {
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
 	if err := r.c.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("pinging session registry redis: %w", err)
 	}
@@ -150,6 +174,8 @@ func keyTTL(lease time.Duration) string { return strconv.FormatInt((2 * lease).M
 
 // Reserve implements Registry.
 func (r *RedisRegistry) Reserve(ctx context.Context, info Info, max int, lease time.Duration) error {
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
 	data, err := json.Marshal(info)
 	if err != nil {
 		return fmt.Errorf("reserving session %q: %w", info.Name, err)
@@ -200,6 +226,8 @@ func (r *RedisRegistry) refresh(ctx context.Context, infos []Info, lease time.Du
 
 // Release implements Registry.
 func (r *RedisRegistry) Release(ctx context.Context, id string) error {
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
 	data, err := r.c.Get(ctx, r.sessKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return r.c.ZRem(ctx, r.allKey(), id).Err()
@@ -220,6 +248,8 @@ func (r *RedisRegistry) Release(ctx context.Context, id string) error {
 
 // List implements Registry.
 func (r *RedisRegistry) List(ctx context.Context, f Filter) ([]Info, error) {
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
 	now := ms(r.clock.Now())
 	if err := r.c.ZRemRangeByScore(ctx, r.allKey(), "-inf", now).Err(); err != nil {
 		return nil, fmt.Errorf("listing sessions in redis: %w", err)
@@ -263,6 +293,8 @@ func wrapList(err error) error {
 
 // Lookup implements Registry.
 func (r *RedisRegistry) Lookup(ctx context.Context, idOrName string) (Info, error) {
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
 	id := idOrName
 	data, err := r.c.Get(ctx, r.sessKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {

@@ -22,7 +22,8 @@ type Session struct {
 	exited       bool  // the shell exited before Open finished
 	exitErr      error // why it failed, when it did (Event.Err)
 	clients      []*attachment
-	buf          outputBuffer
+	buf          outputBuffer // output while disconnected, not yet seen
+	screen       outputBuffer // what clients were shown (scrollback.go)
 	prompt       string
 	busy         bool
 	lastActivity time.Time
@@ -38,7 +39,8 @@ type attachment struct{ c Client }
 func newSession(m *Manager, info Info) *Session {
 	return &Session{
 		m: m, info: info, done: make(chan struct{}),
-		buf: outputBuffer{max: m.cfg.BufferBytes}, lastActivity: info.Created,
+		buf: outputBuffer{max: m.cfg.BufferBytes}, screen: outputBuffer{max: m.cfg.ScrollbackBytes},
+		lastActivity: info.Created,
 	}
 }
 
@@ -97,10 +99,19 @@ func (s *Session) emit(ev Event) {
 	}
 	switch ev.Kind {
 	case EventOutput:
+		text := ev.Text
+		if i := lastClear(text); i >= 0 { // Clear-Host: what came before is gone
+			s.screen.reset()
+			if len(s.clients) == 0 {
+				s.buf.reset()
+			}
+			text = text[i:]
+		}
 		if len(s.clients) == 0 {
-			s.buf.addOutput(ev.Stream, ev.Text)
+			s.buf.addOutput(ev.Stream, text)
 			return
 		}
+		s.screen.addText(ev.Stream, text)
 		s.deliverLocked(Update{Kind: UpdateOutput, Stream: ev.Stream, Data: ev.Text})
 	case EventPrompt:
 		s.prompt, s.busy = ev.Prompt, false
@@ -126,9 +137,11 @@ func (s *Session) deliverLocked(u Update) {
 	}
 }
 
-// Attach adds a client: it first gets a hello update, then the output
-// buffered while the session was disconnected (after a dropped update when
-// the buffer overflowed), then live updates. Attaching counts as activity.
+// Attach adds a client: it first gets a hello update, then the screen its
+// clients were shown before (scrollback updates, then a restored marker),
+// then the output buffered while the session was disconnected (after a
+// dropped update when the buffer overflowed), then live updates. Attaching
+// counts as activity.
 // detach is idempotent; when the last client detaches the session is
 // disconnected and buffers its output.
 func (s *Session) Attach(c Client) (detach func(), err error) {
@@ -143,8 +156,17 @@ func (s *Session) Attach(c Client) (detach func(), err error) {
 	a := &attachment{c: c}
 	c.Deliver(Update{Kind: UpdateHello, Prompt: s.prompt, Busy: s.busy, Hello: Hello{
 		ID: s.info.ID, Name: s.info.Name, Target: s.info.Target, User: s.info.User}})
+	if seen := s.screen.scrollback(); len(seen) > 0 {
+		for _, u := range seen {
+			c.Deliver(u)
+		}
+		c.Deliver(Update{Kind: UpdateRestored, Bytes: s.buf.outputBytes()})
+	}
 	for _, u := range s.buf.drain() {
 		c.Deliver(u)
+		if u.Kind == UpdateOutput {
+			s.screen.addText(u.Stream, u.Data) // seen now
+		}
 	}
 	s.clients = append(s.clients, a)
 	s.touchLocked()
@@ -177,6 +199,7 @@ func (s *Session) Input(text string) error {
 		return fmt.Errorf("input to session %q: %w", s.info.Name, ErrClosed)
 	}
 	s.touchLocked()
+	s.screen.addText("stdout", echo(s.prompt, text, s.busy))
 	s.busy = true
 	shell := s.shell
 	s.mu.Unlock()
@@ -237,7 +260,7 @@ func (s *Session) end(ctx context.Context, reason Reason, graceful bool) bool {
 		s.timer.Stop()
 	}
 	s.deliverLocked(Update{Kind: UpdateClosed, Reason: reason, Message: reason.message()})
-	s.clients, s.buf = nil, outputBuffer{}
+	s.clients, s.buf, s.screen = nil, outputBuffer{}, outputBuffer{}
 	for id, p := range s.acks {
 		close(p.done) // not acked: the waiter reports no active socket
 		delete(s.acks, id)

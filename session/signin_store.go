@@ -14,14 +14,17 @@ import (
 // sign-in; the browser's cookie holds only the random token. Its methods
 // are those of scs.Store and scs.CtxStore.
 type SignInStore struct {
-	c      redis.UniversalClient
-	prefix string
+	c       redis.UniversalClient
+	prefix  string
+	timeout time.Duration // per call (RedisConfig.Timeout)
 }
 
 // SignInStore returns the sign-in store on the registry's connection, with
-// keys "<prefix>signin:<token>" (default prefix "psgate:session:").
+// keys "<prefix>signin:<token>" (default prefix "psgate:session:"). Every
+// call is bounded by the registry's Timeout: every page loads and commits
+// its sign-in, so a frozen Redis must fail it fast (the gateway answers 503).
 func (r *RedisRegistry) SignInStore() *SignInStore {
-	return &SignInStore{c: r.c, prefix: r.prefix + "signin:"}
+	return &SignInStore{c: r.c, prefix: r.prefix + "signin:", timeout: r.timeout}
 }
 
 func (s *SignInStore) key(token string) string { return s.prefix + token }
@@ -42,6 +45,8 @@ func (s *SignInStore) Delete(token string) error { return s.DeleteCtx(context.Ba
 
 // FindCtx is Find under ctx.
 func (s *SignInStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	b, err := s.c.Get(ctx, s.key(token)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, false, nil
@@ -58,6 +63,8 @@ func (s *SignInStore) CommitCtx(ctx context.Context, token string, b []byte, exp
 	if ttl <= 0 {
 		return s.DeleteCtx(ctx, token)
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	if err := s.c.Set(ctx, s.key(token), b, ttl).Err(); err != nil {
 		return fmt.Errorf("commit sign-in session: %w", err)
 	}
@@ -66,6 +73,8 @@ func (s *SignInStore) CommitCtx(ctx context.Context, token string, b []byte, exp
 
 // DeleteCtx is Delete under ctx.
 func (s *SignInStore) DeleteCtx(ctx context.Context, token string) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	if err := s.c.Del(ctx, s.key(token)).Err(); err != nil {
 		return fmt.Errorf("delete sign-in session: %w", err)
 	}

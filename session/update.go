@@ -22,6 +22,13 @@ const (
 	// UpdateClosed means the session ended (Reason, Message); it is the last
 	// update.
 	UpdateClosed
+	// UpdateScrollback is screen text the session's clients were shown
+	// before this attach (Stream, Data), sent right after the hello so that
+	// a new tab or browser shows the screen as it was.
+	UpdateScrollback
+	// UpdateRestored marks the end of the scrollback: what follows is new
+	// (Bytes: the output buffered while disconnected, 0 when none).
+	UpdateRestored
 )
 
 // Update is what a session tells its attached clients. Only the fields of
@@ -34,7 +41,7 @@ type Update struct {
 	Hello Hello
 	Busy  bool
 
-	// UpdateOutput
+	// UpdateOutput, UpdateScrollback
 	Stream string
 	Data   string
 	Replay bool
@@ -43,7 +50,7 @@ type Update struct {
 	Prompt  string
 	Success bool
 
-	// UpdateDropped
+	// UpdateDropped, UpdateRestored
 	Bytes int64
 
 	// UpdateIdleWarning

@@ -134,3 +134,39 @@ func TestRenderPortalNewSessionForm(t *testing.T) {
 		t.Error("a portal with neither free targets nor tiles has a new-session form")
 	}
 }
+
+// TestRenderCapPage: the session-cap page is the portal with the limit
+// said plainly and each session with Open and End; every portal has the
+// product header and "Started" as a <time> the script localises.
+func TestRenderCapPage(t *testing.T) {
+	r, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []gateway.SessionRow{
+		{ID: "a1", Name: "demo.261204.101500", Target: "WINSRV01", State: "active", Started: "2026-12-04 10:15 UTC", StartedISO: "2026-12-04T10:15:00Z"},
+		{ID: "b2", Name: "demo.261204.101600", Target: "WINSRV02", State: "disconnected"},
+	}
+	var b strings.Builder
+	if err := r.Render(&b, gateway.PagePortal, gateway.PortalPage{User: "demo", CSRF: "tok", Sessions: rows, CapReached: true, SessionCap: 2}); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{
+		`<span class="brand">PowerShell Web Access</span>`,
+		"Session limit reached.", "You have 2 sessions open; this gateway allows 2 per user.",
+		`href="/console/a1">Open</a>`, `action="/sessions/a1/end"`, `href="/console/b2">Open</a>`, `action="/sessions/b2/end"`,
+		`<td class="row-actions">`, `<time datetime="2026-12-04T10:15:00Z" data-local-time>2026-12-04 10:15 UTC</time>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("cap page lacks %s", want)
+		}
+	}
+	b.Reset()
+	if err := r.Render(&b, gateway.PagePortal, gateway.PortalPage{User: "demo", CSRF: "tok", Sessions: rows}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "Session limit reached") {
+		t.Error("the plain portal says the session limit was reached")
+	}
+}

@@ -223,7 +223,7 @@ func (c *Console) Send(input string) error {
 	} else {
 		c.seq++
 		c.busy.Store(true)
-		data = c.sent.blockWithMarker(input, c.seq)
+		data = c.sent.blockWithMarker(clearHost(input), c.seq)
 	}
 	c.stateMu.Unlock()
 	if err := c.sendRaw(context.Background(), data); err != nil {

@@ -134,8 +134,8 @@ func assemble(cfg *config, h hooks, logger *slog.Logger) (_ *assembled, err erro
 	scfg := session.Config{
 		Registry: reg, Node: node, MaxPerUser: cfg.Sessions.MaxPerUser, IdleTimeout: cfg.Sessions.IdleTimeout,
 		IdleWarning: cfg.Sessions.IdleWarning, BufferBytes: cfg.Sessions.DisconnectedBuffer, MaxClients: cfg.Sessions.MaxClients,
-		Logger: logger,
-		Audit:  a.audit.Sink(logger),
+		ScrollbackBytes: cfg.Sessions.Scrollback, Logger: logger,
+		Audit: a.audit.Sink(logger),
 	}
 	if h.sessions != nil {
 		h.sessions(&scfg)
@@ -214,7 +214,7 @@ func (a *assembled) gateway(cfg *config, h hooks, auth identity.Authenticator, a
 	}
 	d := cfg.Defaults
 	conn := &gateway.Connect{
-		Deps: deps, Authorizer: az, Opener: opener, AllowFreeTarget: *cfg.Portal.AllowFreeTarget,
+		Deps: deps, Authorizer: az, Opener: opener, AllowFreeTarget: *cfg.Portal.AllowFreeTarget, SessionCap: a.mgr.MaxPerUser(),
 		Defaults: gateway.FormDefaults{Port: d.Port, SSLPort: d.SSLPort, Application: d.ApplicationName, UseSSL: d.UseSSL,
 			Authentication: d.Authentication, AllowRedirection: d.AllowRedirection, Configuration: d.Configuration},
 	}

@@ -55,6 +55,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if f := a.EvalString(`document.activeElement.id`); f != "username" {
 		t.Errorf("sign-in page: focus on %q, want username", f)
 	}
+	// The legend is one line, inside its fieldset's border (it used to wrap through it).
+	if st := a.EvalString(`(function () { var l = document.querySelector('fieldset.connection legend'), f = l.parentElement.getBoundingClientRect(), r = l.getBoundingClientRect();
+		return String(r.height < 2.5 * parseFloat(getComputedStyle(l).fontSize) && r.right <= f.right && r.left >= f.left); })()`); st != "true" {
+		t.Errorf("sign-in page: the fieldset legend wraps or overflows its border")
+	}
 	a.Shot("login")
 	tabSignIn(a, "demo", "wrong-password")
 	a.WaitJS("access denied", `document.readyState === 'complete' && location.pathname === '/login' && document.querySelector('.banner-error') !== null`)
@@ -136,6 +141,35 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if !frames.replayed(marker) {
 		t.Errorf("the marker did not come as replayed output; frames:\n%s", frames.String())
 	}
+	// Another tab restores the whole screen (the commands after their
+	// prompts, their output), then the marker line, then what is new.
+	restored := `document.getElementById('transcript').textContent`
+	bt.WaitJS("screen restored in another tab", `(function (x) {
+		var seen = x.indexOf('> Write-Output hello\nhello\n'), mark = x.indexOf('--- screen restored · new output below ---'), late = x.indexOf('\n`+marker+`\n');
+		return seen >= 0 && mark > seen && late > mark && x.indexOf('> Get-ChildItem\n') > seen; })(`+restored+`)`)
+	if screen := bt.Screen(); !strings.Contains(screen, "screen restored") || !strings.Contains(screen, "Write-Output hello") {
+		t.Errorf("restored terminal screen:\n%s", screen)
+	}
+	bt.Shot("console-restored")
+
+	// Clear-Host clears the screen, and a later restore does not bring back
+	// what was cleared.
+	bt.TypeLine("Clear-Host")
+	bt.WaitJS("screen cleared", `!psgateConsole.state.busy && psgateConsole.state.editing && !`+restored+`.includes('hello')`)
+	bt.TypeLine("Write-Output after-clear")
+	bt.WaitJS("output after Clear-Host", restored+`.includes('\nafter-clear\n')`)
+	if screen := bt.Screen(); strings.Contains(screen, "hello") || strings.Contains(screen, "Mode") || !strings.Contains(screen, "after-clear") {
+		t.Errorf("terminal after Clear-Host still shows what was cleared:\n%s", screen)
+	}
+	bt.Shot("clear-host")
+	ct := b.Tab("tab B2")
+	ct.Navigate("/console/" + id1)
+	waitConsole(ct, "session 1 in a third tab")
+	ct.WaitJS("restore after Clear-Host", restored+`.includes('after-clear') && `+restored+`.includes('--- screen restored')`)
+	if x := ct.EvalString(restored); strings.Contains(x, "hello") || strings.Contains(x, marker) {
+		t.Errorf("the restore after Clear-Host brings back cleared text:\n%s", x)
+	}
+	ct.Close()
 
 	// 6. The cap: sessions 2 and 3 open, the 4th gets the plain cap message.
 	c := b.Tab("tab C")
@@ -148,10 +182,23 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Errorf("portal lists %s sessions, want %d", n, browserCap)
 	}
 	e.Click(`form.tile button[type="submit"]`)
-	e.WaitJS("cap page", `document.readyState === 'complete' && location.pathname === '/sessions' && !!document.querySelector('h1')`)
-	if h := e.Text("h1"); h != "Session limit reached: end one of your sessions first." {
-		t.Errorf("4th session: heading %q, want the cap message", h)
+	// The cap page is the portal: the limit, and the sessions to open or end.
+	e.WaitJS("cap page", `document.readyState === 'complete' && location.pathname === '/sessions' && !!document.getElementById('cap-reached')`)
+	if txt := e.Text("#cap-reached"); !strings.Contains(txt, "Session limit reached.") || !strings.Contains(txt, "You have 3 sessions open; this gateway allows 3 per user.") {
+		t.Errorf("cap page says %q", txt)
 	}
+	if n := e.EvalString(`String(document.querySelectorAll('#sessions tbody tr a[href^="/console/"]').length) + ' ' + document.querySelectorAll('#sessions tbody tr form[action$="/end"]').length`); n != "3 3" {
+		t.Errorf("cap page: Open and End links %s, want 3 3", n)
+	}
+	// Open and End side by side, the product header above.
+	if st := e.EvalString(`(function () { var r = document.querySelector('#sessions tbody tr'), o = r.querySelector('a.btn').getBoundingClientRect(), x = r.querySelector('form[action$="/end"] button').getBoundingClientRect();
+		return (Math.abs(o.top - x.top) < 4 && x.left > o.right) + ' ' + document.querySelector('.site-header .brand').textContent; })()`); st != "true PowerShell Web Access" {
+		t.Errorf("cap page: Open/End side by side and header = %q", st)
+	}
+	if z := e.EvalString(`document.querySelector('#sessions time').textContent`); !regexp.MustCompile(`\d{2}:\d{2}.*\S`).MatchString(z) || z == e.EvalString(`document.querySelector('#sessions time').getAttribute('datetime')`) {
+		t.Errorf("Started %q: not the browser's local time with its zone", z)
+	}
+	e.Shot("cap-page")
 
 	// 7. Idle: the warning counts down; Stay signed in keeps the session.
 	c.WaitJS("idle warning", `/^Your session will end in \d+ s because of inactivity\.$/.test((document.querySelector('.banner-warning .banner-text') || {}).textContent || '')`)
@@ -167,6 +214,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	c.WaitJS("session 2 still runs", `document.getElementById('transcript').textContent.includes('\nstill-here\n')`)
 	// Session 3 got no input: it ends, and its page says why.
 	dt.WaitJSFor("idle expiry", `psgateConsole.state.closed && (document.querySelector('.banner-error .banner-text') || {}).textContent === 'The session was ended because it was idle for too long.'`, browserIdleTimeout+browserWait)
+	if st := dt.EvalString(`document.getElementById('btn-save').getAttribute('aria-disabled') + ' ' + document.getElementById('btn-save').hasAttribute('href')`); st != "true false" {
+		t.Errorf("Save after the session ended: aria-disabled, href = %s, want true false", st)
+	}
 
 	// 8. Sign out: back at the sign-in form; the portal now redirects there.
 	e.Navigate("/portal")
@@ -177,6 +227,19 @@ func TestBrowserEndToEnd(t *testing.T) {
 	c.WaitJS("open console closed by the sign-out", `psgateConsole.state.signedOut && psgateConsole.state.closed && !psgateConsole.state.connected && /You are signed out\./.test((document.querySelector('.banner-warning .banner-text') || {}).textContent || '')`)
 	e.Navigate("/portal")
 	e.WaitJS("portal redirects to sign-in", `document.readyState === 'complete' && location.pathname === '/' && !!document.querySelector('form[action="/login"] #password')`)
+
+	// After signing in again, the session is listed and reattaching
+	// restores its screen.
+	id2 := strings.TrimPrefix(c.EvalString(`location.pathname`), "/console/")
+	tabSignIn(e, "demo", password)
+	e.WaitJS("portal after signing in again", `document.readyState === 'complete' && location.pathname === '/portal' && !!document.querySelector('a[href="/console/`+id2+`"]')`)
+	e.Click(`a[href="/console/` + id2 + `"]`)
+	waitConsole(e, "session 2 after signing in again")
+	e.WaitJS("screen restored after a new sign-in", restored+`.includes('> Write-Output still-here\nstill-here\n') && `+restored+`.includes('--- screen restored')`)
+	e.Shot("console-restored-after-sign-in")
+	e.Navigate("/portal")
+	e.Click(`form[action="/logout"] button[type="submit"]`)
+	e.WaitJS("signed out again", `document.readyState === 'complete' && location.pathname === '/' && !!document.querySelector('form[action="/login"] #password')`)
 
 	// 9. (authorization, part 2) A user no rule names, signed in after demo
 	// signed out: demo's sessions are not listed, the published tile is denied.

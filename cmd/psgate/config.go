@@ -74,6 +74,7 @@ type sessionsConfig struct {
 	IdleWarning        time.Duration `yaml:"idle_warning"`        // default 5m
 	DisconnectedBuffer int           `yaml:"disconnected_buffer"` // bytes, default 1 MiB
 	MaxClients         int           `yaml:"max_clients"`         // browsers attached to one session, default 8
+	Scrollback         int           `yaml:"scrollback"`          // bytes of screen restored on every attach, default 1 MiB, -1 none
 	Lifetime           time.Duration `yaml:"lifetime"`            // sign-in cookie absolute lifetime, default 12h
 }
 

@@ -66,9 +66,10 @@ type Config struct {
 	// written to a socket (metrics).
 	OnBytes func(in, out int)
 	// SignInEnded, when set, returns a channel closed when the sign-in of
-	// the request ends; the socket then closes with CloseSignedOut. release
-	// is called when the socket ends.
-	SignInEnded func(r *http.Request) (ended <-chan struct{}, release func())
+	// the request ends; the socket then closes with CloseSignedOut, or with
+	// CloseSignInExpired when expired (may be nil) reports true after the
+	// close. release is called when the socket ends.
+	SignInEnded func(r *http.Request) (ended <-chan struct{}, expired func() bool, release func())
 }
 
 func (c *Config) setDefaults() {

@@ -27,11 +27,12 @@ type conn struct {
 	overflow bool // the queue was full: close with 1013
 	closed   bool // a closed frame was queued: nothing more is accepted
 
-	wake  chan struct{}   // cap 1: the queue has something
-	stop  chan struct{}   // closed by shutdown: the writer ends
-	ended <-chan struct{} // closed when the sign-in ends (nil: never)
-	bufs  *sync.Pool      // *[]byte encode buffers shared by the handler's sockets (nil: none kept)
-	once  sync.Once
+	wake    chan struct{}   // cap 1: the queue has something
+	stop    chan struct{}   // closed by shutdown: the writer ends
+	ended   <-chan struct{} // closed when the sign-in ends (nil: never)
+	expired func() bool     // after ended: the sign-in expired rather than signed out (nil: signed out)
+	bufs    *sync.Pool      // *[]byte encode buffers shared by the handler's sockets (nil: none kept)
+	once    sync.Once
 
 	closeMu   sync.Mutex
 	closeCode int // close code the writer sends when stopping
@@ -128,9 +129,13 @@ func (c *conn) write(ws *websocket.Conn) {
 	for {
 		select {
 		case <-c.ended:
-			c.cfg.Logger.Info("console socket closed: the sign-in ended")
-			c.sendClose(ws, CloseSignedOut, "signed out")
-			c.shutdown(CloseSignedOut, "")
+			code, text := CloseSignedOut, "signed out"
+			if c.expired != nil && c.expired() {
+				code, text = CloseSignInExpired, "sign-in expired"
+			}
+			c.cfg.Logger.Info("console socket closed: the sign-in ended", "reason", text)
+			c.sendClose(ws, code, text)
+			c.shutdown(code, "")
 			return
 		case <-c.stop:
 			c.closeMu.Lock()

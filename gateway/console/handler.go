@@ -117,7 +117,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	release := func() {}
 	if h.cfg.SignInEnded != nil {
-		c.ended, release = h.cfg.SignInEnded(r)
+		c.ended, c.expired, release = h.cfg.SignInEnded(r)
 	}
 	h.cfg.Logger.Debug("console attached", "session", id, "user", user, "remote", r.RemoteAddr)
 	// The socket outlives this handler: returning lets net/http drop the

@@ -28,6 +28,13 @@ const ProtocolVersion = 1
 // detached, not ended, and can be reconnected after signing in again.
 const CloseSignedOut = 4401
 
+// CloseSignInExpired is the close code of a socket whose sign-in was no
+// longer found in the store (its lifetime ran out, it was signed out on
+// another gateway, or the store lost it: Redis restarted empty). As with
+// CloseSignedOut the session keeps running and is reconnected after signing
+// in again; the page says so instead of "you are signed out".
+const CloseSignInExpired = 4402
+
 // The RFC 6455 close codes the gateway sends, by cause.
 const (
 	closeNormal      = websocket.CloseNormalClosure           // 1000: the browser or the session ended it
@@ -78,6 +85,8 @@ var frameTypes = [...]string{
 	session.UpdateIdleWarning: "idle_warning",
 	session.UpdateMessage:     "message",
 	session.UpdateClosed:      "closed",
+	session.UpdateScrollback:  "scrollback",
+	session.UpdateRestored:    "restored",
 }
 
 // frameType returns the frame type of an update kind ("" for none).
@@ -113,6 +122,13 @@ type (
 		Type  string `json:"type"`
 		Bytes int64  `json:"bytes"`
 	}
+	scrollbackFrame struct {
+		Type   string `json:"type"`
+		Stream string `json:"stream"`
+		Data   string `json:"data"`
+	}
+	// restoredFrame also has bytes: the new output that follows.
+	restoredFrame    = droppedFrame
 	idleWarningFrame struct {
 		Type    string `json:"type"`
 		Seconds int    `json:"seconds"`
@@ -153,6 +169,10 @@ func encodeFrame(u session.Update) ([]byte, error) {
 		v = promptFrame{t, u.Prompt, u.Success}
 	case session.UpdateDropped:
 		v = droppedFrame{t, u.Bytes}
+	case session.UpdateScrollback:
+		v = scrollbackFrame{t, u.Stream, u.Data}
+	case session.UpdateRestored:
+		v = restoredFrame{t, u.Bytes}
 	case session.UpdateIdleWarning:
 		v = idleWarningFrame{t, u.Seconds}
 	case session.UpdateMessage:

@@ -24,6 +24,8 @@ func TestFrameJSON(t *testing.T) {
 		{Kind: session.UpdateIdleWarning, Seconds: 300},
 		{Kind: session.UpdateMessage, ID: "m1", From: "admin", Text: "hi", Time: 0},
 		{Kind: session.UpdateClosed, Reason: session.ReasonIdleTimeout, Message: "The session ended after a period of inactivity."},
+		{Kind: session.UpdateScrollback, Stream: "stdout", Data: "PS C:\\> dir\r\n"},
+		{Kind: session.UpdateRestored, Bytes: 42},
 	}
 	var b strings.Builder
 	for _, u := range updates {
@@ -40,7 +42,7 @@ func TestFrameJSON(t *testing.T) {
 	}
 	b.Write(data)
 	b.WriteByte('\n')
-	for _, k := range []session.UpdateKind{0, session.UpdateClosed + 1, -1} {
+	for _, k := range []session.UpdateKind{0, session.UpdateRestored + 1, -1} {
 		if _, err := encodeFrame(session.Update{Kind: k}); err == nil {
 			t.Errorf("encoding an update of unknown kind %d succeeded", k)
 		}

@@ -112,7 +112,18 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	const csrf = "csrf-token-1"
+	// Each socket's sign-in "ends" when the test closes its channel; it
+	// then counts as expired (gone from the store), not signed out here.
+	var endMu sync.Mutex
+	var ends []chan struct{}
 	ws, err := console.NewHandler(console.Config{
+		SignInEnded: func(*http.Request) (<-chan struct{}, func() bool, func()) {
+			c := make(chan struct{})
+			endMu.Lock()
+			ends = append(ends, c)
+			endMu.Unlock()
+			return c, func() bool { return true }, func() {}
+		},
 		Sessions:  m,
 		User:      func(*http.Request) (string, bool) { return "alice", true },
 		CheckCSRF: func(_ *http.Request, tok string) bool { return tok == csrf },
@@ -149,7 +160,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	if *screenshot {
 		o.ScreenshotDirs = []string{filepath.Join("..", "..", "docs", "screenshots")}
 	}
-	tab := browser.New(t, o).Tab("console")
+	b := browser.New(t, o)
+	tab := b.Tab("console")
 
 	tab.Navigate("/console/" + s.ID())
 	tab.WaitJS("first prompt", `window.psgateConsole && psgateConsole.state.editing`)
@@ -236,6 +248,17 @@ func TestConsoleInBrowser(t *testing.T) {
 	tab.WaitJS("idle banner", `(document.querySelector('.banner-warning .banner-text') || {}).textContent === 'Your session will end in 1 min 30 s because of inactivity.'`)
 	tab.Run("stay signed in", chromedp.Click(`.banner-warning button`, chromedp.ByQuery))
 	tab.WaitJS("keepalive sent", `window.__sent.indexOf('{"type":"keepalive"}') >= 0 && !document.querySelector('.banner-warning')`)
+
+	// A second tab whose sign-in expired (Redis restarted empty): close
+	// 4402, and the page says the session still runs.
+	tab2 := b.Tab("console 2")
+	tab2.Navigate("/console/" + s.ID())
+	tab2.WaitJS("second tab", `window.psgateConsole && psgateConsole.state.connected && psgateConsole.state.editing`)
+	endMu.Lock()
+	close(ends[len(ends)-1])
+	endMu.Unlock()
+	tab2.WaitJS("sign-in expired banner", `psgateConsole.state.closed && document.getElementById('console-status').textContent === 'Sign-in expired' && (document.querySelector('.banner-warning .banner-text') || {}).textContent === 'Your sign-in expired. Sign in again to reconnect — your session is still running.' && !!document.querySelector('.banner-warning a[href="/"]')`)
+	tab2.Close()
 
 	tab.Run("exit", chromedp.Click(`#btn-exit`, chromedp.ByID))
 	select {

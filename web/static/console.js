@@ -45,7 +45,8 @@
     histIdx: 0,
     draft: '',
     lastChar: '\n',
-    frames: 0
+    frames: 0,
+    attached: false     // a hello came before (this page reconnects)
   };
 
   var term = new Terminal({
@@ -73,6 +74,7 @@
   var status = document.getElementById('console-status');
   var btnCancel = document.getElementById('btn-cancel');
   var btnExit = document.getElementById('btn-exit');
+  var btnSave = document.getElementById('btn-save');
   var socket = null;
   var pendingPrompt = null;
 
@@ -102,8 +104,29 @@
     track(s);
   }
 
+  // CLEAR matches the clear-screen sequences (Clear-Host): the transcript
+  // keeps what follows the last one, as the screen does.
+  var CLEAR = /\x1b\[[23]J|\x1bc/g;
+
   function record(s) {
-    transcript.textContent += s.replace(/\r\n/g, '\n');
+    var parts = s.split(CLEAR);
+    if (parts.length > 1) { transcript.textContent = ''; }
+    transcript.textContent += parts[parts.length - 1].replace(/\r\n/g, '\n');
+  }
+
+  // printStream prints stream text in the stream's colour and records it.
+  function printStream(stream, data) {
+    var sgr = SGR[stream];
+    printOutside(sgr ? sgr + data + RESET : data);
+    record(data);
+  }
+
+  // restoredMarker is the line between the restored screen and what is new.
+  function restoredMarker(bytes) {
+    var text = 'screen restored · ' + (bytes > 0 ? 'new output below' : 'nothing new since');
+    if (state.col !== 0) { put('\r\n'); }
+    printOutside('\x1b[2m─── ' + text + ' ───' + RESET + '\r\n');
+    record('--- ' + text + ' ---\n');
   }
 
   // ---- line editor -------------------------------------------------------
@@ -366,12 +389,25 @@
 
   function onFrame(f) {
     state.frames++;
-    if (pendingPrompt && f.type !== 'hello') {
+    if (pendingPrompt && f.type !== 'hello' && f.type !== 'scrollback' && f.type !== 'restored') {
       clearTimeout(pendingPrompt);
       pendingPrompt = null;
     }
     switch (f.type) {
       case 'hello':
+        if (state.attached) {
+          // This page reconnects: the gateway sends the whole screen again.
+          term.reset();
+          transcript.textContent = '';
+          state.editing = false;
+          state.prefix = '';
+          state.line = '';
+          state.col = 0;
+          state.startCol = 0;
+          state.rowOffset = 0;
+          state.lastChar = '\n';
+        }
+        state.attached = true;
         state.connected = true;
         state.prompt = f.prompt || state.prompt;
         if (f.session && f.session.target) { document.title = f.session.target + ' - psgate'; }
@@ -391,10 +427,8 @@
         }
         return;
       case 'output':
-        var data = f.data || '';
-        var sgr = SGR[f.stream];
-        printOutside(sgr ? sgr + data + RESET : data);
-        record(data);
+      case 'scrollback': // the screen before this attach: printed the same way
+        printStream(f.stream, f.data || '');
         return;
       case 'prompt':
         if (state.line.length > 0 || state.prefix.length > 0) { erase(); }
@@ -403,6 +437,9 @@
         setBusy(false);
         record(f.prompt || '');
         startPrompt(f.prompt || state.prompt);
+        return;
+      case 'restored':
+        restoredMarker(f.bytes || 0);
         return;
       case 'dropped':
         printOutside('\x1b[2m[' + f.bytes + ' bytes of output were dropped while disconnected]' + RESET + '\r\n');
@@ -502,6 +539,10 @@
     setBusy(false);
     setStatus('Session ended', 'closed');
     btnExit.disabled = true;
+    // Save (back to the portal, the session keeps running) no longer applies.
+    btnSave.setAttribute('aria-disabled', 'true');
+    btnSave.removeAttribute('href');
+    btnSave.tabIndex = -1;
     clearBanner('idle');
     clearBanner('reconnect');
     // The gateway's message is the same sentence for a known reason: show one.
@@ -549,12 +590,15 @@
       state.connected = false;
       btnCancel.disabled = true;
       if (state.closed) { return; }
-      if (ev && ev.code === 4401) { // the sign-in ended: no reconnect from here
+      if (ev && (ev.code === 4401 || ev.code === 4402)) { // the sign-in ended: no reconnect from here
+        var expired = ev.code === 4402;
         state.closed = true;
         state.signedOut = true;
         clearBanner('idle');
-        setStatus('Signed out', 'error');
-        banner('signedout', 'warning', 'You are signed out. The session keeps running on the gateway: sign in again to reconnect to it.', [],
+        setStatus(expired ? 'Sign-in expired' : 'Signed out', 'error');
+        banner('signedout', 'warning', expired ?
+          'Your sign-in expired. Sign in again to reconnect — your session is still running.' :
+          'You are signed out. The session keeps running on the gateway: sign in again to reconnect to it.', [],
           { href: '/', label: 'Sign in' });
         return;
       }

@@ -12,6 +12,16 @@
     }
     if (msg && !window.confirm(msg)) { ev.preventDefault(); }
   });
+  // "Started" in the browser's local time, with its zone (the server
+  // renders its own time and zone for pages without script).
+  document.querySelectorAll('time[data-local-time]').forEach(function (el) {
+    var d = new Date(el.getAttribute('datetime'));
+    if (isNaN(d.getTime())) { return; }
+    el.textContent = d.toLocaleString(undefined, {
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZoneName: 'short'
+    });
+    el.title = d.toISOString();
+  });
   // Show the connection URI field instead of the computer name when asked.
   var toggle = document.querySelector('[data-toggle-uri]');
   if (toggle) {
