@@ -2,9 +2,6 @@ package remoting
 
 import (
 	"context"
-	"net/http/httptest"
-	"net/url"
-	"strconv"
 	"testing"
 	"time"
 
@@ -19,30 +16,13 @@ import (
 // connectResponseXml out, the pool Opened again); Delete both. Every
 // request must match the recorded one (see TestReplay).
 func TestDisconnectConnectReplay(t *testing.T) {
-	recs := loadRecording(t, "test_psrp_disconnect_runspaces.yml")
-	srv := &replayServer{t: t, recs: recs}
-	ts := httptest.NewTLSServer(srv)
-	defer ts.Close()
-	u, _ := url.Parse(ts.URL)
-	port, _ := strconv.Atoi(u.Port())
-	endpoint := wsman.Endpoint{Host: u.Hostname(), Port: port, HTTPS: true, Insecure: true, Auth: "basic",
-		Username: "vagrant", Password: "vagrant"}
+	srv, recs, endpoint := serveRecording(t, "test_psrp_disconnect_runspaces.yml")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
 	opens := recordedMessages(t, recs, "creationXml")
 	connects := recordedMessages(t, recs, "connectXml")
-	poolCfg := func(open []psrp.Message) psrp.PoolConfig {
-		b, err := psrp.DecodeBody(open[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		init := b.(psrp.InitRunspacePoolMsg)
-		return psrp.PoolConfig{ID: open[0].RPID, MinRunspaces: init.MinRunspaces, MaxRunspaces: init.MaxRunspaces,
-			ThreadOptions: init.ThreadOptions, ApartmentState: &init.ApartmentState, Host: &init.Host,
-			ApplicationArguments: init.ApplicationArguments}
-	}
-	c1, err := Open(ctx, Config{Endpoint: endpoint, Pool: poolCfg(opens[0])})
+	c1, err := Open(ctx, Config{Endpoint: endpoint, Pool: recordedPool(t, opens[0])})
 	if err != nil {
 		t.Fatalf("open 1: %v", err)
 	}
@@ -63,7 +43,7 @@ func TestDisconnectConnectReplay(t *testing.T) {
 	}
 	// pypsrp opened the second pool on the connection whose envelope size
 	// the first negotiation had raised; a new client starts at 153600.
-	c2, err := Open(ctx, Config{Endpoint: endpoint, Pool: poolCfg(opens[1]), Shell: wsman.ShellOptions{MaxEnvelopeSize: envelopeLarge}})
+	c2, err := Open(ctx, Config{Endpoint: endpoint, Pool: recordedPool(t, opens[1]), Shell: wsman.ShellOptions{MaxEnvelopeSize: envelopeLarge}})
 	if err != nil {
 		t.Fatalf("open 2: %v", err)
 	}
@@ -110,14 +90,7 @@ func TestDisconnectConnectReplay(t *testing.T) {
 // clients, each pipeline attached (Connect with its CommandId) and its
 // buffered output received to the end; then Reconnect and Delete.
 func TestDisconnectedCommandsReplay(t *testing.T) {
-	recs := loadRecording(t, "test_psrp_disconnected_commands.yml")
-	srv := &replayServer{t: t, recs: recs}
-	ts := httptest.NewTLSServer(srv)
-	defer ts.Close()
-	u, _ := url.Parse(ts.URL)
-	port, _ := strconv.Atoi(u.Port())
-	endpoint := wsman.Endpoint{Host: u.Hostname(), Port: port, HTTPS: true, Insecure: true, Auth: "basic",
-		Username: "vagrant", Password: "vagrant"}
+	srv, recs, endpoint := serveRecording(t, "test_psrp_disconnected_commands.yml")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	opens := recordedMessages(t, recs, "creationXml")

@@ -184,6 +184,21 @@ func (s *replayServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, rec.Response)
 }
 
+// serveRecording starts a replay server for file over HTTPS on loopback
+// (closed at the end of the test) and returns it, its recording and an
+// endpoint to reach it.
+func serveRecording(t testing.TB, file string) (*replayServer, []exchange, wsman.Endpoint) {
+	t.Helper()
+	recs := loadRecording(t, file)
+	srv := &replayServer{t: t, recs: recs}
+	ts := httptest.NewTLSServer(srv)
+	t.Cleanup(ts.Close)
+	u, _ := url.Parse(ts.URL)
+	port, _ := strconv.Atoi(u.Port())
+	return srv, recs, wsman.Endpoint{Host: u.Hostname(), Port: port, HTTPS: true, Insecure: true, Auth: "basic",
+		Username: "vagrant", Password: "vagrant"}
+}
+
 // recordedMessages decodes the PSRP messages of every recorded request
 // payload of kind ("creationXml" or "Arguments"), one slice per request.
 func recordedMessages(t testing.TB, recs []exchange, kind string) [][]psrp.Message {
@@ -233,29 +248,11 @@ func TestReplay(t *testing.T) {
 }
 
 func replay(t testing.TB, file string, closeCommands bool) {
-	recs := loadRecording(t, file)
-	srv := &replayServer{t: t, recs: recs}
-	ts := httptest.NewTLSServer(srv)
-	defer ts.Close()
-	u, _ := url.Parse(ts.URL)
-	port, _ := strconv.Atoi(u.Port())
-
+	srv, recs, endpoint := serveRecording(t, file)
 	open := recordedMessages(t, recs, "creationXml")[0]
-	initBody, err := psrp.DecodeBody(open[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	init := initBody.(psrp.InitRunspacePoolMsg)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := Open(ctx, Config{
-		Endpoint: wsman.Endpoint{Host: u.Hostname(), Port: port, HTTPS: true, Insecure: true, Auth: "basic",
-			Username: "vagrant", Password: "vagrant"},
-		Pool: psrp.PoolConfig{ID: open[0].RPID, MinRunspaces: init.MinRunspaces, MaxRunspaces: init.MaxRunspaces,
-			ThreadOptions: init.ThreadOptions, ApartmentState: &init.ApartmentState, Host: &init.Host,
-			ApplicationArguments: init.ApplicationArguments},
-		CloseCommands: closeCommands,
-	})
+	c, err := Open(ctx, Config{Endpoint: endpoint, Pool: recordedPool(t, open), CloseCommands: closeCommands})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -263,15 +260,9 @@ func replay(t testing.TB, file string, closeCommands bool) {
 		t.Fatalf("pool %s, shell %s", c.Pool().State(), c.ShellID())
 	}
 	for i, create := range recordedMessages(t, recs, "Arguments") {
-		cpBody, err := psrp.DecodeBody(create[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		cp := cpBody.(psrp.CreatePipelineMsg)
 		var outputs []string
 		state, errRec, err := c.Invoke(ctx, Invocation{
-			Pipeline: psrp.PipelineConfig{ID: create[0].PID, PowerShell: cp.PowerShell, Input: !cp.NoInput,
-				AddToHistory: cp.AddToHistory, Host: &cp.Host, IsNested: cp.IsNested},
+			Pipeline: recordedPipeline(t, create[0]),
 			OnEvent: func(ev psrp.Event) {
 				if o, ok := ev.(psrp.OutputEvent); ok {
 					s, _ := clixml.AsString(o.Value)
