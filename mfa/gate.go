@@ -97,7 +97,7 @@ func (g *Gate) Enrol(ctx context.Context, id identity.Identity, secret, code, ad
 		return nil, ErrBadCode
 	}
 	return g.Store.EnrolTOTP(ctx, Enrolment{Key: key, Name: id.Name, Secret: secret, Code: code,
-		AdminCode: adminCode, NeedAdminCode: g.EnrolmentCodeRequired})
+		AdminCode: adminCode, NeedAdminCode: g.EnrolmentCodeRequired, FirstOnly: true})
 }
 
 // NeedAdminCode reports whether an enrolment needs the admin's code.

@@ -231,6 +231,45 @@ func TestReloadAndCorruptFileKeepsLastGood(t *testing.T) {
 	}
 }
 
+func TestDeletedFileKeepsLastGood(t *testing.T) {
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	path := filepath.Join(t.TempDir(), "mfa.json")
+	s := openTest(t, path, c)
+	enrol(t, s, c, "local:alice")
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Enrolled("local:alice") {
+		t.Fatal("a deleted file dropped every factor")
+	}
+	if err := s.Err(); !errors.Is(err, ErrStoreFileGone) {
+		t.Errorf("Err = %v, want ErrStoreFileGone", err)
+	}
+	if _, err := s.IssueEnrolmentCode(ctx, "local:bob", "bob", time.Hour); !errors.Is(err, ErrStoreFileGone) {
+		t.Errorf("a write over a deleted file: %v, want refused", err)
+	}
+	if _, err := OpenStore(StoreConfig{Path: path, Key: testKey()}); !errors.Is(err, ErrStoreFileGone) {
+		t.Errorf("open of a deleted file: %v, want ErrStoreFileGone", err)
+	}
+}
+
+func TestEnrolFirstOnly(t *testing.T) {
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	s := openTest(t, filepath.Join(t.TempDir(), "mfa.json"), c)
+	enrol(t, s, c, "local:alice")
+	k, _ := NewTOTP("alice")
+	c.add(time.Minute)
+	if _, err := s.EnrolTOTP(ctx, Enrolment{Key: "local:alice", Secret: k.Secret(), Code: code(t, k.Secret(), c.now()), FirstOnly: true}); !errors.Is(err, ErrBadCode) {
+		t.Fatalf("a second factor through the first-only enrolment: %v", err)
+	}
+	if _, err := s.EnrolTOTP(ctx, Enrolment{Key: "local:alice", Secret: k.Secret(), Code: code(t, k.Secret(), c.now())}); err != nil {
+		t.Fatalf("a second factor: %v", err)
+	}
+	if u, _ := s.Lookup("local:alice"); len(u.Factors) != 2 || len(u.Recovery) != RecoveryCodes {
+		t.Errorf("factors %d, recovery %d: want 2 and the first enrolment's %d", len(u.Factors), len(u.Recovery), RecoveryCodes)
+	}
+}
+
 func TestReadKeyFile(t *testing.T) {
 	dir := t.TempDir()
 	good := base64.StdEncoding.EncodeToString(testKey()) + "\n"

@@ -72,6 +72,9 @@ type Enrolment struct {
 	// NeedAdminCode an enrolment without a valid one is refused.
 	AdminCode     string
 	NeedAdminCode bool
+	// FirstOnly refuses the enrolment when the user has a factor already
+	// (the sign-in's enrolment, which only a user without one may reach).
+	FirstOnly bool
 }
 
 // EnrolTOTP adds a TOTP factor. The first factor of a user also returns
@@ -86,6 +89,9 @@ func (s *Store) EnrolTOTP(ctx context.Context, e Enrolment) (recovery []string, 
 		u := f.Users[e.Key]
 		if u == nil {
 			u = &User{}
+		}
+		if e.FirstOnly && len(u.Factors) > 0 {
+			return ErrBadCode
 		}
 		if e.NeedAdminCode {
 			if u.Enrolment == nil || now.After(u.Enrolment.Expires) || matchCode([]string{u.Enrolment.Hash}, e.AdminCode) < 0 {

@@ -148,10 +148,22 @@ func (s *Store) current() *file {
 	return f
 }
 
-// readFile reads and parses the factor file; a missing file is empty.
+// ErrStoreFileGone marks a factor file that is missing although psgate
+// wrote it before (its lock file records a write): read as empty it would drop every
+// factor (and, with mode required, let a password alone enrol a new one),
+// so the last good data stay in force and writers refuse until the file,
+// or its .bak, is restored.
+var ErrStoreFileGone = errors.New("mfa store file missing although psgate wrote it")
+
+// readFile reads and parses the factor file; a missing file is empty when
+// it was never written (no write recorded in the lock file beside it),
+// else ErrStoreFileGone.
 func readFile(path string) (*file, fs.FileInfo, error) {
 	fh, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if fi, lerr := os.Stat(path + ".lock"); lerr == nil && fi.Size() > 0 {
+			return nil, nil, fmt.Errorf("loading mfa store %q: %w (restore it or %s.bak)", path, ErrStoreFileGone, path)
+		}
 		return &file{Version: fileVersion, Users: map[string]*User{}}, nil, nil
 	}
 	if err != nil {
@@ -187,7 +199,7 @@ func readFile(path string) (*file, fs.FileInfo, error) {
 // result atomically (0600, the previous file kept as Path+".bak"). fn
 // returning an error writes nothing.
 func (s *Store) update(ctx context.Context, fn func(*file) error) error {
-	_, unlock, err := atomicfile.Lock(ctx, s.cfg.Path+".lock")
+	lk, unlock, err := atomicfile.Lock(ctx, s.cfg.Path+".lock")
 	if err != nil {
 		return fmt.Errorf("mfa store: %w", err)
 	}
@@ -207,6 +219,16 @@ func (s *Store) update(ctx context.Context, fn func(*file) error) error {
 	if err := atomicfile.WriteFile(s.cfg.Path, append(out, '\n'), 0o600, fi != nil); err != nil {
 		return fmt.Errorf("mfa store: %w", err)
 	}
+	stampWrite(lk, s.cfg.Now())
 	s.current()
 	return nil
+}
+
+// stampWrite records in the lock file that the factor file was written, so
+// that a factor file deleted later is told apart from one never written.
+func stampWrite(lk *os.File, now time.Time) {
+	line := "psgate mfa store lock; last write at " + now.UTC().Format(time.RFC3339) + "\n"
+	if lk.Truncate(0) == nil {
+		lk.WriteAt([]byte(line), 0)
+	}
 }
