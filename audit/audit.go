@@ -23,6 +23,10 @@ const (
 	SignOut                     = 4098 // psgate: the user signed out
 	SignIn                      = 4099 // psgate: the user signed in to the portal
 	DirectoryUnavailable        = 4100 // psgate: a sign-in failed because the directory could not answer (not a failed guess)
+	MFAEnrol                    = 4101 // psgate: a second factor was enrolled (Detail: its kind)
+	MFAUse                      = 4102 // psgate: a second factor passed (Detail: totp or recovery)
+	MFAFailure                  = 4103 // psgate: a second-factor code was refused, or its step throttled or expired
+	MFAReset                    = 4104 // psgate: an admin removed a user's factors, or issued an enrolment code
 )
 
 // Record is one JSON line of the audit log. It never holds a
@@ -58,6 +62,10 @@ var eventNames = map[int]string{
 	SignOut:                     "SIGN_OUT",
 	SignIn:                      "SIGN_IN",
 	DirectoryUnavailable:        "SIGN_IN_DIRECTORY_UNAVAILABLE",
+	MFAEnrol:                    "MFA_ENROL",
+	MFAUse:                      "MFA_USE",
+	MFAFailure:                  "MFA_FAILURE",
+	MFAReset:                    "MFA_RESET",
 }
 
 // Log writes AuditRecords as JSON lines, one Write per record, under a

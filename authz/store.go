@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/psgate/psgate/internal/atomicfile"
 )
 
 // StoreConfig configures a Store.
@@ -78,27 +80,8 @@ type Store struct {
 // file it was last compared with.
 type snapshot struct {
 	policy *Policy
-	sig    fileSig
+	sig    atomicfile.Sig
 	err    error // why the file at sig is not in force (nil: it is)
-}
-
-// fileSig identifies a version of the file cheaply: device, inode, size and
-// modification time. The zero value means "no file".
-type fileSig struct {
-	dev, ino uint64
-	size     int64
-	mtime    int64 // ns
-	ok       bool
-}
-
-// sigOf is the fileSig of a FileInfo from Stat (nil: no file).
-func sigOf(fi fs.FileInfo) fileSig {
-	if fi == nil {
-		return fileSig{}
-	}
-	sg := fileSig{size: fi.Size(), mtime: fi.ModTime().UnixNano(), ok: true}
-	sg.dev, sg.ino = devIno(fi)
-	return sg
 }
 
 // OpenStore returns a store on cfg.Path and loads it. A missing or invalid
@@ -124,11 +107,11 @@ func (s *Store) Path() string { return s.cfg.Path }
 // inode, size or modification time changed.
 func (s *Store) Policy() *Policy {
 	cur := s.snap.Load()
-	sig, err := statSig(s.cfg.Path)
+	sig, err := atomicfile.StatSig(s.cfg.Path)
 	if err == nil && cur.sig == sig {
 		return cur.policy
 	}
-	if err != nil && !cur.sig.ok && cur.err != errNotLoaded {
+	if err != nil && !cur.sig.Exists() && cur.err != errNotLoaded {
 		return cur.policy // still missing or unreadable; already reported
 	}
 	return s.reload()
@@ -161,16 +144,16 @@ func (s *Store) reload() *Policy {
 	if s.stuck.Load() > 0 && cur.err != errNotLoaded {
 		return cur.policy // a read timed out and still hangs; already reported
 	}
-	if sig, err := statSig(s.cfg.Path); err == nil && cur.err != errNotLoaded && cur.sig == sig {
+	if sig, err := atomicfile.StatSig(s.cfg.Path); err == nil && cur.err != errNotLoaded && cur.sig == sig {
 		return cur.policy // loaded by another goroutine meanwhile
 	}
 	r := s.readBounded(context.Background())
-	if r.fi != nil && cur.err != errNotLoaded && cur.sig == sigOf(r.fi) {
+	if r.fi != nil && cur.err != errNotLoaded && cur.sig == atomicfile.SigOf(r.fi) {
 		return cur.policy // another goroutine already loaded this version
 	}
 	// A read that timed out has no FileInfo: the zero sig makes the next
 	// Policy retry once the stuck read has returned.
-	next := &snapshot{policy: cur.policy, sig: sigOf(r.fi), err: r.err}
+	next := &snapshot{policy: cur.policy, sig: atomicfile.SigOf(r.fi), err: r.err}
 	if r.err != nil {
 		s.cfg.Logger.Error("rules file not loaded; keeping the last good rules",
 			"rules_file", s.cfg.Path, "rules", cur.policy.Len(), "error", r.err)
@@ -181,6 +164,3 @@ func (s *Store) reload() *Policy {
 	s.snap.Store(next)
 	return next.policy
 }
-
-// lockPoll is how often a writer retries a held lock.
-const lockPoll = 2 * time.Millisecond

@@ -16,10 +16,7 @@ type fileLock struct {
 	release func()
 }
 
-func (l *fileLock) unlock() {
-	l.release()
-	l.f.Close()
-}
+func (l *fileLock) unlock() { l.release() }
 
 // stampPrefix starts the line a write leaves in the lock file.
 const stampPrefix = "psgate rules lock; last write: "

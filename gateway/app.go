@@ -84,6 +84,9 @@ func NewApp(c AppConfig) (*App, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.SignIn.Second != nil && c.SignIn.SecondThrottle == nil {
+		c.SignIn.SecondThrottle = NewThrottle(ThrottleConfig{})
+	}
 	a := &App{cfg: c}
 	if c.Connect.ListSessions == nil {
 		c.Connect.ListSessions = a.sessionRows

@@ -1,5 +1,7 @@
 package gateway
 
+import "html/template"
+
 // Page data handed to the web templates. The web package renders these by
 // template name; the gateway never builds HTML itself.
 
@@ -10,6 +12,7 @@ const (
 	PageDenied  = "denied"
 	PageConsole = "console"
 	PageError   = "error"
+	PageSecond  = "second"
 )
 
 // LoginFields are the values of the sign-in form (PSWA §4.1). The password
@@ -113,4 +116,25 @@ type ConsolePage struct {
 type DeniedPage struct {
 	RequestID string
 	Message   string // "Access denied" unless the session cap says so plainly
+}
+
+// SecondPage is the second step of a sign-in: the code form, the TOTP
+// enrolment (QR code and manual key, the admin's code when required), or,
+// once enrolled, the recovery codes shown once.
+type SecondPage struct {
+	User string
+	CSRF string
+	// Enrol shows the enrolment: QR is a data: URL of a PNG the gateway
+	// rendered (template.URL: html/template would refuse a data: URL),
+	// Secret the manual key.
+	Enrol         bool
+	QR            template.URL
+	Secret        string
+	NeedAdminCode bool
+	// Recovery are the new recovery codes (the user is signed in).
+	Recovery []string
+	// Error is "Access denied" after a refused code; RequestID finds its
+	// audit line.
+	Error     string
+	RequestID string
 }

@@ -71,6 +71,8 @@ func NewRouter(c RouterConfig) http.Handler {
 			r.Get("/", c.SignIn.Form)
 		}
 		r.Post("/login", c.SignIn.Post)
+		r.Get(PathSecond, c.SignIn.SecondForm)
+		r.Post(PathSecond, c.SignIn.SecondPost)
 		r.Post("/logout", c.SignIn.SignOut)
 		if c.Mount != nil {
 			c.Mount(r)

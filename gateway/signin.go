@@ -45,6 +45,14 @@ type SignIn struct {
 	// bind. Without one the form has no target fields and the user lands on
 	// the portal.
 	Connect *Connect
+	// Second, when set, is the second factor asked for after the password
+	// (docs/mfa.md); SecondThrottle is its own back-off per user (default
+	// NewThrottle's defaults) and SecondLimit the absolute time limit of the
+	// half-signed-in state (default SecondStepLimit). A named target of the
+	// form is not opened after a second step: the user lands on the portal.
+	Second         SecondFactor
+	SecondThrottle *Throttle
+	SecondLimit    time.Duration
 
 	// watch ends the open consoles of a sign-in at sign-out (set by NewApp).
 	watch *signInWatch
@@ -183,6 +191,17 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	}
 	at.Succeed()
 	http.SetCookie(w, s.CSRF.DeviceCookie(user, s.now())) // a known device of this user from now on
+	if s.Second != nil && s.Second.Step(id) != StepNone {
+		idJSON, err := id.Marshal()
+		if err != nil {
+			s.Logger.Error("sign-in", "request_id", rec.RequestID, "user", id.Name, "err", err)
+			s.Metrics.Login("error")
+			s.deny(w, r, user, start)
+			return
+		}
+		s.startSecond(w, r, id, idJSON)
+		return
+	}
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.Metrics.Login("unavailable")
 		s.storeUnavailable(w, r, "renew", err)
@@ -275,6 +294,7 @@ func (s *SignIn) SignOut(w http.ResponseWriter, r *http.Request) {
 	s.Sessions.Remove(ctx, sessionUserKey)
 	s.Sessions.Remove(ctx, sessionIdentityKey)
 	s.Sessions.Remove(ctx, csrfKey)
+	s.clearPending(ctx)
 	if user != "" && s.OnSignOut != nil {
 		s.OnSignOut(user)
 	}

@@ -17,7 +17,7 @@ var files embed.FS
 // Pages are the page templates; each is parsed together with layout.html
 // and the shared partials (targetfields.html: the target fields of the
 // sign-in and new-session forms).
-var pages = []string{"login", "portal", "denied", "error", "console"}
+var pages = []string{"login", "second", "portal", "denied", "error", "console"}
 
 // Renderer renders the gateway pages by name (gateway.PageLogin, …).
 type Renderer struct {

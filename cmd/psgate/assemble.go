@@ -19,6 +19,7 @@ import (
 	"github.com/psgate/psgate/identity"
 	"github.com/psgate/psgate/identity/ldap"
 	"github.com/psgate/psgate/identity/local"
+	"github.com/psgate/psgate/mfa"
 	"github.com/psgate/psgate/session"
 	"github.com/psgate/psgate/web"
 )
@@ -207,6 +208,14 @@ func (a *assembled) gateway(cfg *config, h hooks, auth identity.Authenticator, a
 	csrf := &gateway.CSRF{Values: sm, Key: csrfKey}
 	deps := &gateway.Deps{Sessions: sm, CSRF: csrf, Pages: gateway.PagesFunc(r), Audit: a.audit, Metrics: a.metrics, Logger: logger}
 	si := &gateway.SignIn{Deps: deps, Auth: auth, Throttle: gateway.NewThrottle(gateway.ThrottleConfig{})}
+	if m := cfg.MFA; m.policy().Enabled() {
+		st, err := openMFAStore(m, logger)
+		if err != nil {
+			return fmt.Errorf("assemble: %w", err)
+		}
+		si.Second = secondFactor{&mfa.Gate{Store: st, Policy: m.policy(), EnrolmentCodeRequired: m.EnrolmentCodeRequired}}
+		si.SecondLimit = m.SecondStepTimeout
+	}
 	opener := &gateway.Opener{Sessions: a.mgr, Backend: winrs.Backend{Logger: logger, Route: h.route}, Credentials: h.credentials}
 	if h.credentials == nil {
 		pass := gateway.NewPasswords(cfg.Sessions.Lifetime, nil)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/psgate/psgate/mfa"
 )
 
 // config is the gateway configuration (DESIGN.md §4). Unknown keys are
@@ -31,6 +33,7 @@ type config struct {
 	Store            storeConfig    `yaml:"store"`
 	Audit            auditConfig    `yaml:"audit"`
 	Admin            adminConfig    `yaml:"admin"`
+	MFA              mfaConfig      `yaml:"mfa"`
 	// TrustedProxies are CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
 }
@@ -123,6 +126,30 @@ type adminConfig struct {
 	TokenFile string `yaml:"token_file"` // required with listen
 }
 
+// mfaConfig is the second factor (docs/mfa.md).
+type mfaConfig struct {
+	// Mode: off (default), optional, required or required_for_groups.
+	Mode string `yaml:"mode"`
+	// RequiredForGroups names the groups (name, SID or DN) that must pass
+	// a second factor with mode required_for_groups.
+	RequiredForGroups []string `yaml:"required_for_groups"`
+	// StoreFile is the factor file shared by the gateways; KeyFile holds
+	// the 32-byte key (base64) that seals TOTP secrets, mode 0600 or 0640.
+	StoreFile string `yaml:"store_file"`
+	KeyFile   string `yaml:"key_file"`
+	// EnrolmentCodeRequired makes an enrolment need an admin's one-time
+	// code (psgate mfa issue-enrolment-code USER).
+	EnrolmentCodeRequired bool `yaml:"enrolment_code_required"`
+	// SecondStepTimeout is the absolute time limit between the password
+	// and the second step; default 5m.
+	SecondStepTimeout time.Duration `yaml:"second_step_timeout"`
+}
+
+// policy is the mfa package's Policy of the section.
+func (m mfaConfig) policy() mfa.Policy {
+	return mfa.Policy{Mode: mfa.Mode(m.Mode), Groups: m.RequiredForGroups}
+}
+
 var authTypes = map[string]bool{"default": true, "basic": true, "negotiate": true, "kerberos": true, "credssp": true}
 
 // loadConfig reads path strictly and validates it, reporting every problem.
@@ -190,6 +217,12 @@ func (c *config) setDefaults() {
 		t := true
 		c.Portal.AllowFreeTarget = &t
 	}
+	if c.MFA.Mode == "" {
+		c.MFA.Mode = string(mfa.ModeOff)
+	}
+	if c.MFA.SecondStepTimeout == 0 {
+		c.MFA.SecondStepTimeout = 5 * time.Minute
+	}
 	if c.Identity.LDAP != nil && c.Identity.LDAP.Timeout == 0 {
 		c.Identity.LDAP.Timeout = 10 * time.Second
 	}
@@ -207,6 +240,8 @@ func (c *config) resolvePaths(base string) {
 	abs(&c.TLS.ClientCA)
 	abs(&c.Rules)
 	abs(&c.Admin.TokenFile)
+	abs(&c.MFA.StoreFile)
+	abs(&c.MFA.KeyFile)
 	if c.Identity.Local != nil {
 		abs(&c.Identity.Local.UsersFile)
 	}
@@ -307,6 +342,27 @@ func (c *config) validate() []error {
 		if _, _, err := net.ParseCIDR(p); err != nil {
 			bad("trusted_proxies %q: %w", p, err)
 		}
+	}
+	errs = append(errs, c.MFA.validate()...)
+	return errs
+}
+
+func (m mfaConfig) validate() []error {
+	var errs []error
+	if err := m.policy().Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if !m.policy().Enabled() {
+		return errs
+	}
+	if m.StoreFile == "" {
+		errs = append(errs, fmt.Errorf("mfa.store_file is required with mode %s", m.Mode))
+	}
+	if m.KeyFile == "" {
+		errs = append(errs, fmt.Errorf("mfa.key_file is required with mode %s", m.Mode))
+	}
+	if m.SecondStepTimeout < 30*time.Second || m.SecondStepTimeout > time.Hour {
+		errs = append(errs, fmt.Errorf("mfa.second_step_timeout %s: want 30s to 1h", m.SecondStepTimeout))
 	}
 	return errs
 }

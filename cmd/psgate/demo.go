@@ -44,6 +44,9 @@ type demoOptions struct {
 	// sessions, when set, tunes the session manager's config (tests: short
 	// idle timeout, a lower cap).
 	sessions func(*session.Config)
+	// config, when set, changes the loaded config before the gateway is
+	// assembled (tests: the mfa section).
+	config func(*config)
 }
 
 // newDemoCmd is `psgate demo`: the whole product on its embedded default.
@@ -145,6 +148,9 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
+	}
+	if o.config != nil {
+		o.config(cfg)
 	}
 	af, err := os.OpenFile(cfg.Audit.File, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

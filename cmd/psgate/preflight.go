@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/psgate/psgate/mfa"
 )
 
 // preflight checks what validate cannot without the file system: the files
@@ -43,6 +46,16 @@ func (c *config) preflight() []error {
 	if c.Admin.TokenFile != "" {
 		if _, err := readToken(c.Admin.TokenFile); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if c.MFA.KeyFile != "" {
+		if _, err := mfa.ReadKeyFile(c.MFA.KeyFile); err != nil {
+			errs = append(errs, fmt.Errorf("mfa.key_file: %w", err))
+		}
+	}
+	if c.MFA.StoreFile != "" {
+		if _, err := os.Stat(filepath.Dir(c.MFA.StoreFile)); err != nil {
+			errs = append(errs, fmt.Errorf("mfa.store_file %s: its folder: %w", c.MFA.StoreFile, err))
 		}
 	}
 	return errs

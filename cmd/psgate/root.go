@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.AddCommand(
 		newRuleCmd(e),
 		newUserCmd(e),
+		newMFACmd(e),
 		newServeCmd(e),
 		newDemoCmd(e),
 		newCheckConfigCmd(e),

@@ -1,19 +1,19 @@
 //go:build linux
 
-package authz
+package atomicfile
 
 import (
 	"io/fs"
 	"syscall"
 )
 
-// statSig stats path without allocating (the reader does it per decision).
-func statSig(path string) (fileSig, error) {
+// StatSig stats path without allocating (readers do it per use).
+func StatSig(path string) (Sig, error) {
 	var st syscall.Stat_t
 	if err := syscall.Stat(path, &st); err != nil {
-		return fileSig{}, err
+		return Sig{}, err
 	}
-	return fileSig{dev: uint64(st.Dev), ino: uint64(st.Ino), size: st.Size,
+	return Sig{dev: uint64(st.Dev), ino: uint64(st.Ino), size: st.Size,
 		mtime: st.Mtim.Sec*1e9 + st.Mtim.Nsec, ok: true}, nil
 }
 
