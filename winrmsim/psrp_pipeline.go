@@ -95,24 +95,15 @@ func (s *Server) pipelineCommand(user string, sh *shell, req *request) (int, str
 	}
 	p := sh.pool
 	var st *psrpStream
-	started := false
+	var started sync.Once
 	st = newPSRPStream(nil, func(m psrp.Message) {
-		if m.Type != psrp.CreatePipeline || started {
+		if m.Type != psrp.CreatePipeline {
 			return
 		}
-		started = true
-		body, err := psrp.DecodeBody(m)
-		cp, ok := body.(psrp.CreatePipelineMsg)
-		if err != nil || !ok {
-			st.send(p.encode(m.PID, psrp.PipelineStateMsg{State: psrp.PipelineFailed,
-				Error: &psrp.ErrorRecordMsg{Message: "The pipeline could not be created.", Text: "The pipeline could not be created."}}))
-			st.finish()
-			return
-		}
-		go p.runPipeline(st, m.PID, script(cp.PowerShell))
+		started.Do(func() { p.startPipeline(st, m) })
 	})
 	st.stop = p.rs.Stop
-	c := &command{id: id, proc: st, notify: make(chan struct{})}
+	c := &command{id: id, proc: st, notify: make(chan struct{}), whole: true}
 	s.procs.n.Add(1)
 	sh.mu.Lock()
 	dead := sh.dead
@@ -132,6 +123,20 @@ func (s *Server) pipelineCommand(user string, sh *shell, req *request) (int, str
 	}
 	return http.StatusOK, envelope(nsShell+"/CommandResponse", req.MessageID,
 		`<rsp:CommandResponse><rsp:CommandId>`+c.id+`</rsp:CommandId></rsp:CommandResponse>`)
+}
+
+// startPipeline runs the pipeline CREATE_PIPELINE describes; one that does
+// not decode fails at once.
+func (p *psrpPool) startPipeline(st *psrpStream, m psrp.Message) {
+	body, err := psrp.DecodeBody(m)
+	cp, ok := body.(psrp.CreatePipelineMsg)
+	if err != nil || !ok {
+		st.send(p.encode(m.PID, psrp.PipelineStateMsg{State: psrp.PipelineFailed,
+			Error: &psrp.ErrorRecordMsg{Message: "The pipeline could not be created.", Text: "The pipeline could not be created."}}))
+		st.finish()
+		return
+	}
+	go p.runPipeline(st, m.PID, script(cp.PowerShell))
 }
 
 // runPipeline runs the script in the pool's runspace and streams its

@@ -139,7 +139,7 @@ func creationMessages(b64 string) (psrp.GUID, []psrp.Message, error) {
 func (s *Server) startPoolStream(sh *shell, msgs []psrp.Message) {
 	p := sh.pool
 	st := newPSRPStream(p.rs.Close, nil)
-	c := &command{id: "", proc: st, notify: make(chan struct{})}
+	c := &command{id: "", proc: st, notify: make(chan struct{}), whole: true}
 	sh.cmds[""] = c
 	go c.pump(func() {})
 	for _, m := range msgs {

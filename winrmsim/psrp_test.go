@@ -139,3 +139,36 @@ func TestPSRPUnknownConfiguration(t *testing.T) {
 		t.Fatalf("open NoSuchEndpoint: %v, want ErrUnknownConfiguration", err)
 	}
 }
+
+// TestPSRPLargeOutput: an object larger than an envelope arrives whole,
+// fragmented over several Receive replies.
+func TestPSRPLargeOutput(t *testing.T) {
+	s := newNTLMSim(t, true, 0)
+	c, err := openPool(t, s, true, "basic", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	got := invoke(t, c, "'x' * 400000", nil)
+	if len(got.Output) != 1 || len(got.Output[0]) != 400000 || got.State != psrp.PipelineCompleted {
+		t.Errorf("'x' * 400000: %d objects, state %v", len(got.Output), got.State)
+	}
+}
+
+// TestPSRPEndpoints: Config.Endpoints replaces the default configuration.
+func TestPSRPEndpoints(t *testing.T) {
+	s, err := winrmsim.NewServer(winrmsim.Config{Users: map[string]string{"alice": "S3cret!"}, TLS: true,
+		Endpoints: map[string]winrmsim.Endpoint{"HelpDesk": {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	c, err := openPool(t, s, true, "basic", "HelpDesk")
+	if err != nil {
+		t.Fatalf("open HelpDesk: %v", err)
+	}
+	_ = c.Close(context.Background())
+	if _, err := openPool(t, s, true, "basic", "Microsoft.PowerShell"); !errors.Is(err, wsmanc.ErrUnknownConfiguration) {
+		t.Errorf("open Microsoft.PowerShell where only HelpDesk is declared: %v, want ErrUnknownConfiguration", err)
+	}
+}

@@ -37,6 +37,7 @@ type command struct {
 	done    bool
 	code    int
 	notify  chan struct{} // closed and replaced on every change
+	whole   bool          // PSRP: each chunk is a payload of whole fragments, never split across replies
 }
 
 func newShell(owner string, idle time.Duration) *shell {
@@ -141,6 +142,9 @@ func (c *command) takeEnvelope(maxEnvelope int) (out []chunk, done bool, code in
 			break
 		}
 		ch := c.pending[0]
+		if len(ch.Data) > room && c.whole && len(out) > 0 {
+			break // the next reply carries it whole
+		}
 		if len(ch.Data) > room {
 			out = append(out, chunk{Stream: ch.Stream, Data: ch.Data[:room]})
 			c.pending[0].Data = ch.Data[room:]
