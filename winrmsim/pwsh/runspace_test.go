@@ -28,3 +28,31 @@ func TestRunspaceStop(t *testing.T) {
 		t.Errorf("Get-Item nope: %+v", errs)
 	}
 }
+
+// TestRunspaceNonInteractive: Read-Host cannot prompt (no host calls yet),
+// Write-Host reaches the host sink, state survives between runs.
+func TestRunspaceNonInteractive(t *testing.T) {
+	rs := NewRunspace(context.Background(), Options{})
+	defer rs.Close()
+	var errs []ErrorRecord
+	done := make(chan struct{})
+	go func() {
+		rs.Run("Read-Host 'name'", Sink{Error: func(e ErrorRecord) { errs = append(errs, e) }})
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read-Host blocked")
+	}
+	if len(errs) != 1 {
+		t.Errorf("Read-Host: %d errors, want 1", len(errs))
+	}
+	var host []string
+	rs.Run("$v = 3; Write-Host 'hi'", Sink{Host: func(s string) { host = append(host, s) }})
+	var out []any
+	rs.Run("$v", Sink{Output: func(v any) { out = append(out, v) }})
+	if len(host) == 0 || len(out) != 1 || out[0] != int64(3) {
+		t.Errorf("host %q, output %v", host, out)
+	}
+}
