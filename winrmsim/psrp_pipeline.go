@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/psgate/psgate/psrp"
@@ -22,7 +23,8 @@ type psrpStream struct {
 	out     chan chunk
 	codec   *psrp.Codec // the client's fragments on stdin
 	onMsg   func(psrp.Message)
-	stop    func() // ctrl_c
+	stop    func()      // ctrl_c
+	running atomic.Bool // the pipeline holds the runspace: only then may stop reach it
 	mu      sync.Mutex
 	closed  bool
 	closeFn func()
@@ -68,12 +70,15 @@ func (st *psrpStream) Write(b []byte) (int, error) {
 func (st *psrpStream) CloseStdin() {}
 
 func (st *psrpStream) Interrupt() {
-	if st.stop != nil {
+	if st.stop != nil && st.running.Load() {
 		st.stop()
 	}
 }
 
+// Kill is Signal terminate (or the pool's end): a running pipeline is
+// stopped first, so that the runspace is free for the next one.
 func (st *psrpStream) Kill() {
+	st.Interrupt()
 	if st.closeFn != nil {
 		st.closeFn()
 	}
@@ -145,6 +150,8 @@ func (p *psrpPool) runPipeline(st *psrpStream, pid psrp.GUID, src string) {
 	p.run.Lock()
 	defer p.run.Unlock()
 	defer st.finish()
+	st.running.Store(true)
+	defer st.running.Store(false)
 	var failed *psrp.ErrorRecordMsg
 	stopped := p.rs.Run(src, pwsh.Sink{
 		Output: func(v any) {

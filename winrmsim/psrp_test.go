@@ -172,3 +172,28 @@ func TestPSRPEndpoints(t *testing.T) {
 		t.Errorf("open Microsoft.PowerShell where only HelpDesk is declared: %v, want ErrUnknownConfiguration", err)
 	}
 }
+
+// TestPSRPStopUnread: a pipeline stopped without its output ever being
+// received frees the runspace; the next pipeline runs at once.
+func TestPSRPStopUnread(t *testing.T) {
+	s := newNTLMSim(t, true, 0)
+	c, err := openPool(t, s, true, "basic", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pl, err := c.Start(ctx, remoting.Invocation{Pipeline: psrp.PipelineConfig{PowerShell: psrp.Script("Start-Sleep 30", false)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := c.Stop(ctx, pl); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if got := invoke(t, c, "'next'", nil); !cmp.Equal(got.Output, []string{"next"}) || time.Since(start) > 5*time.Second {
+		t.Errorf("next pipeline: %v after %v", got.Output, time.Since(start))
+	}
+}
