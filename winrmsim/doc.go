@@ -18,4 +18,9 @@
 // MaxConcurrentOperationsPerUser (2150859174) and the shell IdleTimeOut
 // (then 2150858843). Faults injects latency, dropped connections, slow
 // output, quota faults, expired shells and wrong credentials.
+//
+// Shells at http://schemas.microsoft.com/powershell/<name> are PSRP
+// runspace pools for the configurations of Config.Endpoints (psrp_pool.go,
+// psrp_pipeline.go): pipelines run in one pwsh.Runspace per pool, on the
+// shared psrp codec.
 package winrmsim

@@ -32,6 +32,8 @@ type request struct {
 	StdinEnd                                                  bool
 	IdleTimeOut                                               string // Create: rsp:Shell/rsp:IdleTimeOut
 	MaxEnvelopeSize                                           int    // wsman:MaxEnvelopeSize, 0 when absent
+	CreateShellID                                             string // Create: rsp:Shell's ShellId attribute (PSRP: the pool id)
+	CreationXML                                               string // Create: PSRP's creationXml (base64)
 }
 
 // parseEnvelope reads a SOAP envelope by local names and namespaces, never
@@ -64,12 +66,14 @@ func parseEnvelope(body []byte) (*request, error) {
 			switch t.Name.Local {
 			case "Option":
 				optName = attr(t, "Name")
+			case "Shell":
+				r.CreateShellID = attr(t, "ShellId")
 			case "Selector":
 				selName = attr(t, "Name")
 			case "Stream":
 				r.CommandID = attr(t, "CommandId")
 				r.StdinEnd = strings.EqualFold(attr(t, "End"), "true")
-			case "DesiredStream", "Signal":
+			case "DesiredStream", "Signal", "CommandLine":
 				if id := attr(t, "CommandId"); id != "" {
 					r.CommandID = id
 				}
@@ -91,6 +95,8 @@ func parseEnvelope(body []byte) (*request, error) {
 				r.MaxEnvelopeSize, _ = strconv.Atoi(strings.TrimSpace(v))
 			case "IdleTimeOut":
 				r.IdleTimeOut = v
+			case "creationXml":
+				r.CreationXML = v
 			case "Option":
 				r.Options[strings.ToUpper(optName)] = v
 			case "Selector":

@@ -7,3 +7,5 @@ var (
 	// ErrConfig is returned by NewServer for an invalid Config.
 	ErrConfig = errors.New("invalid simulator config")
 )
+
+var errNoInitPool = errors.New("creationXml holds no INIT_RUNSPACEPOOL")

@@ -54,6 +54,10 @@ var (
 		"The WS-Management service cannot process the request. This user is allowed a maximum number of %d concurrent operations, which has been exceeded. Close existing operations for this user, or raise the quota for this user. "}
 	faultBadURI = wsmanFault{"s:Sender", "w:DestinationUnreachable", "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InvalidResourceURI", 2150858811,
 		"The WS-Management service cannot process the request. The resource URI (%s) was not found in the WS-Management catalog. The catalog contains the metadata that describes resources, or logical endpoints. "}
+	// faultBadCreation answers a PowerShell Create without a usable
+	// creationXml (the simulator's own wording; no recording has one).
+	faultBadCreation = wsmanFault{"s:Sender", "w:InvalidParameter", "", 2150858882,
+		"The WS-Management service cannot process the request because the creationXml of the runspace pool is missing or invalid. "}
 	faultBadAction = wsmanFault{"s:Sender", "a:ActionNotSupported", "", 2150858771,
 		"The WS-Management service cannot process the request because the action %s is not supported. "}
 )

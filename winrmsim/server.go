@@ -39,6 +39,11 @@ type Config struct {
 	// the only client realm accepted (default: any realm the keytab's KDC vouches for).
 	Keytab []byte
 	Realm  string
+	// Endpoints are the PowerShell session configurations served at
+	// http://schemas.microsoft.com/powershell/<name> (psrp_pool.go); empty
+	// serves Microsoft.PowerShell only. Another name gets the fault Windows
+	// sends for an unknown configuration (2150858811).
+	Endpoints map[string]Endpoint
 }
 
 func (c *Config) setDefaults() {

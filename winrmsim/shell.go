@@ -26,6 +26,7 @@ type shell struct {
 	gen      uint64      // idle timer generation: a timer of an older one is stale
 	stopIdle func() bool // the armed idle timer's stop
 	dead     bool        // deleted or expired
+	pool     *psrpPool   // a PowerShell shell's runspace pool (psrp_pool.go); nil for cmd
 }
 
 type command struct {
@@ -36,6 +37,7 @@ type command struct {
 	done    bool
 	code    int
 	notify  chan struct{} // closed and replaced on every change
+	whole   bool          // PSRP: each chunk is a payload of whole fragments, never split across replies
 }
 
 func newShell(owner string, idle time.Duration) *shell {
@@ -46,6 +48,9 @@ func newShell(owner string, idle time.Duration) *shell {
 func (sh *shell) commandCount() int {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	if _, ok := sh.cmds[""]; ok {
+		return len(sh.cmds) - 1 // a runspace pool's own stream is no command
+	}
 	return len(sh.cmds)
 }
 
@@ -137,6 +142,9 @@ func (c *command) takeEnvelope(maxEnvelope int) (out []chunk, done bool, code in
 			break
 		}
 		ch := c.pending[0]
+		if len(ch.Data) > room && c.whole && len(out) > 0 {
+			break // the next reply carries it whole
+		}
 		if len(ch.Data) > room {
 			out = append(out, chunk{Stream: ch.Stream, Data: ch.Data[:room]})
 			c.pending[0].Data = ch.Data[room:]
@@ -157,8 +165,12 @@ func (s *Server) fault(req *request, f wsmanFault, args ...any) (int, string) {
 }
 
 func (s *Server) dispatch(ctx context.Context, user string, req *request) (int, string) {
-	if req.ResourceURI != "" && req.ResourceURI != uriCmd {
+	psrpURI := strings.HasPrefix(req.ResourceURI, nsPowerShell+"/")
+	if req.ResourceURI != "" && req.ResourceURI != uriCmd && !psrpURI {
 		return s.fault(req, faultBadURI, req.ResourceURI)
+	}
+	if req.Action == actCreate && psrpURI {
+		return s.createPool(user, req) // psrp_pool.go
 	}
 	if req.Action == actCreate {
 		return s.create(user, req)
@@ -178,6 +190,9 @@ func (s *Server) dispatch(ctx context.Context, user string, req *request) (int, 
 		sh.close()
 		return http.StatusOK, envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse", req.MessageID, "")
 	case actCmd:
+		if sh.pool != nil {
+			return s.pipelineCommand(user, sh, req) // psrp_pipeline.go
+		}
 		return s.command(user, sh, req)
 	}
 	sh.mu.Lock()

@@ -27,7 +27,7 @@ func (in *interp) cmdlets() map[string]cmdlet {
 		"write-warning": cmdWriteWarning, "write-verbose": cmdNull, "write-debug": cmdNull, "write-progress": cmdNull,
 		"write-information": cmdWriteHost, "clear-host": cmdNull, "out-null": cmdNull, "get-history": cmdNull,
 		"start-sleep": cmdStartSleep, "read-host": cmdReadHost, "get-date": cmdGetDate,
-		"get-location": cmdGetLocation, "set-location": cmdSetLocation, "get-childitem": cmdGetChildItem,
+		"get-location": cmdGetLocation, "set-location": cmdSetLocation, "get-childitem": cmdGetChildItem, "get-item": cmdGetItem,
 		"get-content": cmdGetContent, "set-content": cmdSetContent, "add-content": cmdSetContent, "out-file": cmdSetContent,
 		"new-item": cmdNewItem, "remove-item": cmdRemoveItem, "test-path": cmdTestPath,
 		"get-process": cmdGetProcess, "get-service": cmdGetService, "foreach-object": cmdForEach,

@@ -191,3 +191,18 @@ func cmdTestPath(in *interp, a *cmdArgs, out emitFn) (stage, error) {
 		return out(in.fs.get(in.fs.resolve(in.cwd, toStr(p))) != nil)
 	}), nil
 }
+
+// cmdGetItem outputs the item at a path; a missing one is ItemNotFound.
+func cmdGetItem(in *interp, a *cmdArgs, out emitFn) (stage, error) {
+	return source(func() error {
+		p, ok := a.arg(0, "path", "literalpath")
+		if !ok {
+			p = "."
+		}
+		path := in.fs.resolve(in.cwd, toStr(p))
+		if in.fs.get(path) == nil {
+			return pathNotFound("Get-Item", path)
+		}
+		return out(in.item(path))
+	}), nil
+}

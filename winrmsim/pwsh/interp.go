@@ -16,10 +16,11 @@ type interp struct {
 	nonInteractive bool
 	line           string // statement text (for error positions)
 	table          *tableState
-	stop           chan struct{} // ctrl_c channel of the running top-level statement
-	depth          int           // nesting of iex and script blocks
-	fails          int           // errors written or native failures, for $?
-	displayFn      emitFn        // the console's Out-Default
+	stop           chan struct{}  // ctrl_c channel of the running top-level statement
+	depth          int            // nesting of iex and script blocks
+	fails          int            // errors written or native failures, for $?
+	displayFn      emitFn         // the console's Out-Default
+	errorFn        func(*psError) // a Runspace's error sink (runspace.go); nil writes CLIXML to stderr
 }
 
 func newInterp(p *Process) *interp {
@@ -97,6 +98,10 @@ func (in *interp) topError(err error) error {
 func (in *interp) writeError(e *psError) {
 	in.fails++
 	in.endTable()
+	if in.errorFn != nil {
+		in.errorFn(e)
+		return
+	}
 	doc := clixml(e.render(in.line))
 	in.p.mu.Lock()
 	first := !in.p.errHdr

@@ -58,7 +58,8 @@ type Process struct {
 	stop     chan struct{} // closed by Interrupt; replaced per pipeline
 	exitCode int
 	killed   bool
-	errHdr   bool // "#< CLIXML" header already written
+	errHdr   bool                   // "#< CLIXML" header already written
+	tap      func(stream, s string) // a Runspace's console sink (runspace.go); nil sends to out
 }
 
 // Start runs command with args (as WinRS passes them) until it exits, ctx
@@ -202,6 +203,10 @@ func (p *Process) encode(s string) []byte {
 // emit writes one chunk; it gives up when the process is killed.
 func (p *Process) emit(stream, s string) {
 	if s == "" {
+		return
+	}
+	if p.tap != nil {
+		p.tap(stream, s)
 		return
 	}
 	data := p.encode(s)
