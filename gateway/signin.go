@@ -191,27 +191,20 @@ func (s *SignIn) Post(w http.ResponseWriter, r *http.Request) {
 	}
 	at.Succeed()
 	http.SetCookie(w, s.CSRF.DeviceCookie(user, s.now())) // a known device of this user from now on
+	idJSON, err := id.Marshal()
+	if err != nil {
+		s.Logger.Error("sign-in", "request_id", rec.RequestID, "user", id.Name, "err", err)
+		s.Metrics.Login("error")
+		s.deny(w, r, user, start)
+		return
+	}
 	if s.Second != nil && s.Second.Step(id) != StepNone {
-		idJSON, err := id.Marshal()
-		if err != nil {
-			s.Logger.Error("sign-in", "request_id", rec.RequestID, "user", id.Name, "err", err)
-			s.Metrics.Login("error")
-			s.deny(w, r, user, start)
-			return
-		}
 		s.startSecond(w, r, id, idJSON)
 		return
 	}
 	if err := s.Sessions.RenewToken(ctx); err != nil {
 		s.Metrics.Login("unavailable")
 		s.storeUnavailable(w, r, "renew", err)
-		return
-	}
-	idJSON, err := id.Marshal()
-	if err != nil {
-		s.Logger.Error("sign-in", "request_id", rec.RequestID, "user", id.Name, "err", err)
-		s.Metrics.Login("error")
-		s.deny(w, r, user, start)
 		return
 	}
 	s.Sessions.Put(ctx, sessionUserKey, id.Name)
