@@ -166,16 +166,8 @@ func cmdWriteWarning(in *interp, a *cmdArgs, out emitFn) (stage, error) {
 	return source(func() error {
 		msg, _ := a.arg(0, "message")
 		in.endTable()
-		doc := `<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><S S="warning">` +
-			clixmlEscape(toStr(msg)) + `</S></Objs>`
-		in.p.mu.Lock()
-		first := !in.p.errHdr
-		in.p.errHdr = true
-		in.p.mu.Unlock()
-		if first {
-			doc = "#< CLIXML\r\n" + doc
-		}
-		in.p.emit("stderr", doc)
+		in.emitCLIXML(`<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><S S="warning">` +
+			clixmlEscape(toStr(msg)) + `</S></Objs>`)
 		return nil
 	}), nil
 }

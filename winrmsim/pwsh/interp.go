@@ -102,7 +102,12 @@ func (in *interp) writeError(e *psError) {
 		in.errorFn(e)
 		return
 	}
-	doc := clixml(e.render(in.line))
+	in.emitCLIXML(clixml(e.render(in.line)))
+}
+
+// emitCLIXML writes a CLIXML document to stderr, the process's first one
+// after the "#< CLIXML" header as powershell.exe writes it.
+func (in *interp) emitCLIXML(doc string) {
 	in.p.mu.Lock()
 	first := !in.p.errHdr
 	in.p.errHdr = true
