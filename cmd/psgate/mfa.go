@@ -78,6 +78,17 @@ func openMFACLI(e *env) (*mfaCLI, error) {
 	return &mfaCLI{cfg: cfg, store: st}, nil
 }
 
+// openMFAUser opens the factor store and resolves user (see key).
+func openMFAUser(ctx context.Context, e *env, user string) (m *mfaCLI, key, name string, err error) {
+	if m, err = openMFACLI(e); err != nil {
+		return nil, "", "", err
+	}
+	if key, name, err = m.key(ctx, user); err != nil {
+		return nil, "", "", err
+	}
+	return m, key, name, nil
+}
+
 // key resolves USER to its stored key: a key as given, a record's name,
 // else the identity provider's stable identity of the name.
 func (m *mfaCLI) key(ctx context.Context, user string) (key, name string, err error) {

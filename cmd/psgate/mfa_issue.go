@@ -23,11 +23,7 @@ so that a stolen password alone cannot enrol an attacker's device.`,
 			if ttl <= 0 || ttl > 30*24*time.Hour {
 				return fmt.Errorf("--ttl %s: want up to 720h", ttl)
 			}
-			m, err := openMFACLI(e)
-			if err != nil {
-				return err
-			}
-			key, name, err := m.key(cmd.Context(), args[0])
+			m, key, name, err := openMFAUser(cmd.Context(), e, args[0])
 			if err != nil {
 				return err
 			}

@@ -17,11 +17,7 @@ With mfa.mode required (or USER in required_for_groups) the user enrols again
 at the next sign-in (with an admin's code when enrolment_code_required).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := openMFACLI(e)
-			if err != nil {
-				return err
-			}
-			key, name, err := m.key(cmd.Context(), args[0])
+			m, key, name, err := openMFAUser(cmd.Context(), e, args[0])
 			if err != nil {
 				return err
 			}
