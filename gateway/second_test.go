@@ -120,17 +120,8 @@ func (rig *secondRig) second(t *testing.T, c *http.Client, form url.Values) (int
 		t.Fatalf("second step page has no token: %q", page)
 	}
 	form.Set("csrf", m[1])
-	req, _ := http.NewRequest("POST", rig.base+PathSecond, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", rig.base)
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	return resp.StatusCode, b.String(), page
+	code, body := postForm(t, c, rig.base, PathSecond, form)
+	return code, body, page
 }
 
 func (rig *secondRig) code(t *testing.T, secret string) string {
@@ -228,16 +219,8 @@ func TestSecondStepExpires(t *testing.T) {
 	tok := fieldRE("CSRF").FindStringSubmatch(page)[1]
 	rig.clock.add(SecondStepLimit + time.Second)
 	form := url.Values{"code": {rig.code(t, secret)}, "csrf": {tok}}
-	req, _ := http.NewRequest("POST", rig.base+PathSecond, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", rig.base)
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("a good code after the limit: %d", resp.StatusCode)
+	if code, _ := postForm(t, c, rig.base, PathSecond, form); code != http.StatusUnauthorized {
+		t.Fatalf("a good code after the limit: %d", code)
 	}
 	if !strings.Contains(rig.audit.String(), ErrSecondStepExpired.Error()) {
 		t.Errorf("audit lacks the expiry:\n%s", rig.audit)

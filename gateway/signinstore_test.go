@@ -136,6 +136,13 @@ func postWithFormToken(t *testing.T, c *http.Client, base, path string, form url
 		t.Fatalf("sign-in page: %d %q", code, body)
 	}
 	form.Set("csrf", strings.Fields(body[i+5:])[0])
+	return postForm(t, c, base, path, form)
+}
+
+// postForm posts form to base+path as a same-origin browser form and
+// returns the answer (c's redirect policy).
+func postForm(t *testing.T, c *http.Client, base, path string, form url.Values) (int, string) {
+	t.Helper()
 	req, _ := http.NewRequest("POST", base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", base)
