@@ -3,7 +3,6 @@ package winrmsim
 import (
 	"encoding/base64"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,16 +108,7 @@ func (s *Server) pipelineCommand(user string, sh *shell, req *request) (int, str
 	})
 	st.stop = p.rs.Stop
 	c := &command{id: id, proc: st, notify: make(chan struct{}), whole: true}
-	s.procs.n.Add(1)
-	sh.mu.Lock()
-	dead := sh.dead
-	if !dead {
-		sh.cmds[c.id] = c
-	}
-	sh.mu.Unlock()
-	go c.pump(func() { s.procs.n.Add(-1) })
-	if dead {
-		st.Kill()
+	if !s.register(sh, c) {
 		return s.fault(req, faultUnknownShell, sh.id)
 	}
 	for _, a := range req.Arguments {
@@ -126,8 +116,7 @@ func (s *Server) pipelineCommand(user string, sh *shell, req *request) (int, str
 			_, _ = st.Write(b)
 		}
 	}
-	return http.StatusOK, envelope(nsShell+"/CommandResponse", req.MessageID,
-		`<rsp:CommandResponse><rsp:CommandId>`+c.id+`</rsp:CommandId></rsp:CommandResponse>`)
+	return commandResponse(req, c.id)
 }
 
 // startPipeline runs the pipeline CREATE_PIPELINE describes; one that does

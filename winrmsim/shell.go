@@ -253,9 +253,19 @@ func (s *Server) command(user string, sh *shell, req *request) (int, string) {
 		return s.fault(req, faultMaxOps, s.cfg.MaxOperationsPerUser)
 	}
 	c := &command{id: newGUID(), notify: make(chan struct{})}
-	s.procs.n.Add(1)
 	c.proc = pwsh.Start(s.ctx, req.Command, req.Arguments, pwsh.Options{
 		Codepage: sh.codepage, Host: s.cfg.Hostname, User: windowsUser(s.cfg.Hostname, user)})
+	if !s.register(sh, c) {
+		return s.fault(req, faultUnknownShell, sh.id)
+	}
+	return commandResponse(req, c.id)
+}
+
+// register adds the started command c to sh and pumps its output; false
+// when sh expired or was deleted while the request ran (c's process is
+// killed then; the caller answers with the unknown-shell fault).
+func (s *Server) register(sh *shell, c *command) bool {
+	s.procs.n.Add(1)
 	sh.mu.Lock()
 	dead := sh.dead
 	if !dead {
@@ -263,12 +273,16 @@ func (s *Server) command(user string, sh *shell, req *request) (int, string) {
 	}
 	sh.mu.Unlock()
 	go c.pump(func() { s.procs.n.Add(-1) })
-	if dead { // expired or deleted while this request ran
+	if dead {
 		c.proc.Kill()
-		return s.fault(req, faultUnknownShell, sh.id)
 	}
+	return !dead
+}
+
+// commandResponse answers a Command that started command id.
+func commandResponse(req *request, id string) (int, string) {
 	return http.StatusOK, envelope(nsShell+"/CommandResponse", req.MessageID,
-		`<rsp:CommandResponse><rsp:CommandId>`+c.id+`</rsp:CommandId></rsp:CommandResponse>`)
+		`<rsp:CommandResponse><rsp:CommandId>`+id+`</rsp:CommandId></rsp:CommandResponse>`)
 }
 
 // receive long-polls until output or completion, else the TimedOut fault.
