@@ -27,6 +27,14 @@ const (
 	EventPrompt
 	// EventExited means the remote shell ended on its own (ExitCode).
 	EventExited
+	// EventRequest means the remote host asks the user (Request); the
+	// shell is an Answerer. See hostui.go.
+	EventRequest
+	// EventRequestDone means a request is no longer waiting (RequestID):
+	// it was answered (possibly from another tab) or its pipeline ended.
+	EventRequestDone
+	// EventProgress is a Write-Progress record (Progress).
+	EventProgress
 )
 
 // String names the kind for logs.
@@ -38,6 +46,12 @@ func (k EventKind) String() string {
 		return "prompt"
 	case EventExited:
 		return "exited"
+	case EventRequest:
+		return "request"
+	case EventRequestDone:
+		return "request_done"
+	case EventProgress:
+		return "progress"
 	}
 	return "unknown"
 }
@@ -45,7 +59,8 @@ func (k EventKind) String() string {
 // Event is something the shell reports to its session.
 type Event struct {
 	Kind EventKind
-	// Stream is stdout, stderr, warning or info (EventOutput).
+	// Stream is stdout, stderr, warning, verbose, debug or info
+	// (EventOutput).
 	Stream string
 	// Text is terminal-ready text, CRLF line ends (EventOutput).
 	Text string
@@ -59,6 +74,12 @@ type Event struct {
 	// the target went away, the shell expired there. The session ends
 	// with ReasonError and the audit event carries the detail.
 	Err error
+	// Request is what the host asks (EventRequest).
+	Request *Request
+	// RequestID names the request that is done (EventRequestDone).
+	RequestID string
+	// Progress is the progress record (EventProgress).
+	Progress *Progress
 }
 
 // Opener opens the remote shell of a new session. The session layer calls it

@@ -107,6 +107,9 @@ func (s *Server) createPool(user string, req *request) (int, string) {
 	}
 	s.startPoolStream(sh, msgs)
 	s.cfg.Logger.Info("runspace pool opened", "user", user, "configuration", name, "shell", sh.id)
+	if s.cfg.OnPoolOpen != nil {
+		s.cfg.OnPoolOpen(PoolOpen{User: user, Configuration: name, ShellID: sh.id})
+	}
 	uri := nsPowerShell + "/" + name
 	body := `<x:ResourceCreated><a:Address>` + "http://" + s.cfg.Hostname + `:5985/wsman</a:Address><a:ReferenceParameters><w:ResourceURI>` + uri +
 		`</w:ResourceURI><w:SelectorSet><w:Selector Name="ShellId">` + sh.id + `</w:Selector></w:SelectorSet></a:ReferenceParameters></x:ResourceCreated>` +

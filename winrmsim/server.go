@@ -44,6 +44,17 @@ type Config struct {
 	// serves Microsoft.PowerShell only. Another name gets the fault Windows
 	// sends for an unknown configuration (2150858811).
 	Endpoints map[string]Endpoint
+	// OnPoolOpen, when set, is told of every runspace pool opened: who
+	// opened it and which configuration (tests check exactly the allowed
+	// one was opened). It is called before the Create is answered.
+	OnPoolOpen func(PoolOpen)
+}
+
+// PoolOpen describes an opened runspace pool (Config.OnPoolOpen).
+type PoolOpen struct {
+	User          string // the authenticated user, as the simulator knows it
+	Configuration string // the endpoint's name, as declared
+	ShellID       string
 }
 
 func (c *Config) setDefaults() {
